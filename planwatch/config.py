@@ -1,0 +1,366 @@
+"""Configuration: the one validated place for sources, crawling, storage, mail and schedule.
+
+``load_config`` reads ``planwatch.toml`` (or the file given by ``--config`` /
+``PLANWATCH_CONFIG``), validates it with pydantic and turns every problem into one
+``ConfigError`` line naming the file, the line and the key. Secrets never live
+here: the SMTP password comes only from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG_NAME = "planwatch.toml"
+DEFAULT_USER_AGENT = "planwatch/0.1 (Korean local-plan news monitor; +https://github.com/planwatch/planwatch)"
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
+_DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased as the one line the user sees."""
+
+
+def parse_duration(value: str | int | float) -> float:
+    """``"30m"`` → 1800.0; plain numbers are seconds."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if value < 0:
+            raise ValueError("a duration cannot be negative")
+        return float(value)
+    if not isinstance(value, str):
+        raise ValueError(f"expected a duration like '30m' or '2h', got {value!r}")
+    m = _DURATION.match(value)
+    if not m:
+        raise ValueError(f"expected a duration like '45s', '30m', '2h', '1d' or '1w', got {value!r}")
+    return float(int(m.group(1)) * _DURATION_SECONDS[m.group(2)])
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CrawlSettings(_Section):
+    user_agent: str = DEFAULT_USER_AGENT
+    concurrency: int = Field(8, ge=1, le=256)
+    per_domain: int = Field(2, ge=1, le=16)
+    delay: float = Field(1.0, ge=0, le=600)
+    autothrottle: bool = True
+    obey_robots: bool = True
+    allow_private_addresses: bool = False
+    timeout: float = Field(30.0, gt=0, le=600)
+    max_page_bytes: int = Field(10_000_000, ge=1024)
+    retries: int = Field(3, ge=0, le=20)
+    max_pages: int = Field(5, ge=1, le=1000)  # default paging depth for listings and searches
+    extract_workers: int = Field(2, ge=1, le=64)
+
+
+class Source(_Section):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)
+    type: Literal["feed", "sitemap", "listing", "search"]
+    url: str
+    preset: str | None = None
+    enabled: bool = True
+    allowed_domains: list[str] = Field(default_factory=list)
+    schedule: str | None = None  # "30m" interval or a 5-field cron expression
+    article_url_pattern: str | None = None
+    selectors: dict[str, str] = Field(default_factory=dict)
+    encoding: str | None = None
+    # listing / search
+    article_links: str | None = None
+    next_page: str | None = None
+    max_pages: int | None = Field(None, ge=1, le=1000)
+    queries: list[str] = Field(default_factory=list)
+    # sitemap
+    include: list[str] = Field(default_factory=list)
+    exclude: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http(cls, v: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"must be an http:// or https:// URL, got {v!r}")
+        return v
+
+    @field_validator("article_url_pattern")
+    @classmethod
+    def _pattern_compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                re.compile(v)
+            except re.error as exc:
+                raise ValueError(f"is not a valid regular expression: {exc}") from None
+        return v
+
+    @field_validator("include", "exclude")
+    @classmethod
+    def _patterns_compile(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"{p!r} is not a valid regular expression: {exc}") from None
+        return v
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding_known(cls, v: str | None) -> str | None:
+        if v is not None:
+            import codecs
+
+            try:
+                codecs.lookup(v)
+            except LookupError:
+                raise ValueError(f"unknown encoding {v!r}") from None
+        return v
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule_valid(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_schedule(v)
+        return v
+
+    @model_validator(mode="after")
+    def _type_specific(self) -> Source:
+        if self.type == "search":
+            if "{query}" not in self.url:
+                raise ValueError("a search source's url must contain {query}")
+            if not self.queries:
+                raise ValueError("a search source needs a non-empty 'queries' list")
+        if self.type in ("listing", "search") and not (self.article_links or self.preset):
+            raise ValueError(f"a {self.type} source needs 'article_links' (a CSS selector or XPath) or a 'preset'")
+        return self
+
+
+def parse_schedule(value: str) -> tuple[str, Any]:
+    """A schedule is an interval (``"30m"``) or a 5-field cron expression."""
+    try:
+        return ("interval", parse_duration(value))
+    except ValueError:
+        pass
+    if len(value.split()) == 5:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            return ("cron", CronTrigger.from_crontab(value))
+        except ValueError as exc:
+            raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
+    raise ValueError(f"expected an interval like '30m' or a cron expression like '0 */2 * * *', got {value!r}")
+
+
+class SmtpSettings(_Section):
+    url: str | None = None  # smtp://user@host:587 (STARTTLS), smtps://user@host:465 (TLS); password from env
+    sender: str = "planwatch <planwatch@localhost>"
+    timeout: float = Field(30.0, gt=0, le=600)
+
+    @field_validator("url")
+    @classmethod
+    def _url_scheme(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^smtps?://[^/\s]+", v):
+            raise ValueError("must look like smtp://user@host:587 or smtps://user@host:465")
+        if v is not None and re.match(r"^smtps?://[^/@\s]*:[^/@\s]*@", v):
+            raise ValueError("must not contain a password: set PLANWATCH_SMTP_PASSWORD in the environment")
+        return v
+
+
+class DigestSettings(_Section):
+    recipients: list[str] = Field(default_factory=lambda: ["planwatch@localhost"])
+    daily_at: str = "08:00"
+    weekly_on: Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"] = "mon"
+    timezone: str = "Asia/Seoul"
+    template_dir: str | None = None
+    silent_after: str = "3d"  # a source with no new article for longer is named in the footer
+    retry_after: str = "5m"  # first back-off after a failed delivery; doubles each time
+
+    @field_validator("daily_at")
+    @classmethod
+    def _hh_mm(cls, v: str) -> str:
+        try:
+            time.fromisoformat(v)
+        except ValueError:
+            raise ValueError(f"expected a time like '08:00', got {v!r}") from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    @field_validator("silent_after", "retry_after")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+    @field_validator("recipients")
+    @classmethod
+    def _emails(cls, v: list[str]) -> list[str]:
+        from email_validator import EmailNotValidError, validate_email
+
+        for addr in v:
+            try:
+                validate_email(addr, check_deliverability=False, test_environment=True)
+            except EmailNotValidError as exc:
+                raise ValueError(f"{addr!r} is not a valid e-mail address: {exc}") from None
+        return v
+
+
+class ServiceSettings(_Section):
+    timezone: str = "Asia/Seoul"
+    default_schedule: str = "1h"
+    jitter: str = "5m"
+    misfire_grace: str = "1h"
+    housekeeping: str = "1d"
+    keep_raw_days: int = Field(90, ge=1)
+    crawl_timeout: str = "30m"
+    shutdown_timeout: str = "60s"
+    failing_after: str = "1d"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        return DigestSettings._tz(v)
+
+    @field_validator("default_schedule")
+    @classmethod
+    def _schedule(cls, v: str) -> str:
+        parse_schedule(v)
+        return v
+
+    @field_validator("jitter", "misfire_grace", "housekeeping", "crawl_timeout", "shutdown_timeout", "failing_after")
+    @classmethod
+    def _duration(cls, v: str) -> str:
+        parse_duration(v)
+        return v
+
+
+class Config(_Section):
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    source: list[Source] = Field(default_factory=list)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    path: str | None = None  # where it was loaded from; None for the embedded defaults
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        seen: set[str] = set()
+        for s in self.source:
+            if s.name in seen:
+                raise ValueError(f"two sources are named {s.name!r}")
+            seen.add(s.name)
+        return self
+
+    @property
+    def sources(self) -> list[Source]:
+        return list(self.source)
+
+    def find_source(self, name: str) -> Source | None:
+        return next((s for s in self.source if s.name == name), None)
+
+
+def config_path(explicit: str | None) -> Path | None:
+    """The file to read: ``--config``, else ``$PLANWATCH_CONFIG``, else ./planwatch.toml if present."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("PLANWATCH_CONFIG")
+    if env:
+        return Path(env)
+    default = Path(DEFAULT_CONFIG_NAME)
+    return default if default.is_file() else None
+
+
+def load_config(explicit: str | None = None) -> Config:
+    path = config_path(explicit)
+    if path is None:
+        return Config()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration: {exc}") from None
+    return parse_config(text, str(path))
+
+
+def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{filename}: {exc}") from None
+    try:
+        return Config.model_validate({**data, "path": filename})
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        line = locate_key(text, loc)
+        where = f"{filename}:{line}" if line else filename
+        key = _dotted(loc, data)
+        msg = err["msg"].removeprefix("Value error, ")
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{where}: {key}: {msg}{more}") from None
+
+
+def _dotted(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
+    """``('source', 1, 'url')`` → ``source[2].url`` (or the source's name when it has one)."""
+    parts: list[str] = []
+    node: Any = data
+    for part in loc:
+        if isinstance(part, int):
+            name = node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            parts[-1] = f"{parts[-1]}[{name or part + 1}]"
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        else:
+            parts.append(str(part))
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(parts) or "(top level)"
+
+
+def locate_key(text: str, loc: tuple[Any, ...]) -> int | None:
+    """The 1-based line where the key at ``loc`` is written, for error messages.
+
+    Walks the TOML text tracking the current table (``[crawl]``, the Nth
+    ``[[source]]``); good enough for the flat files planwatch reads, and it falls
+    back to the table's header line when the key itself is missing.
+    """
+    if not loc:
+        return None
+    table, index, key = str(loc[0]), None, None
+    rest = list(loc[1:])
+    if rest and isinstance(rest[0], int):
+        index = rest.pop(0)
+    if rest and isinstance(rest[0], str):
+        key = rest[0]
+    current: tuple[str, int] | None = None
+    counts: dict[str, int] = {}
+    header_line: int | None = None
+    for no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        m = re.match(r"^\[\[\s*([\w.\-]+)\s*\]\]", line) or re.match(r"^\[\s*([\w.\-]+)\s*\]", line)
+        if m:
+            name = m.group(1)
+            if line.startswith("[["):
+                counts[name] = counts.get(name, -1) + 1
+                current = (name, counts[name])
+            else:
+                current = (name, 0)
+            if current == (table, index or 0):
+                header_line = no
+            continue
+        if current == (table, index or 0) and key and re.match(rf"^{re.escape(key)}\s*=", line):
+            return no
+        if current is None and key is None and re.match(rf"^{re.escape(table)}\s*=", line):
+            return no
+    return header_line

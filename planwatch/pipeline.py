@@ -1,0 +1,89 @@
+"""The one processing path every capture takes, live or replayed.
+
+``extract_capture`` is the pure part (Capture → Article → Extraction, no I/O);
+``Pipeline.process`` adds storage and digest queuing. The crawler's item pipeline
+and ``planwatch replay`` both call ``Pipeline.process``, so a replay test runs
+exactly what production runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from extractors.article import ExtractionError, capture_to_article
+from extractors.plan import extract_plan
+from planwatch.records import Article, Capture, Extraction
+from storage.db import Database
+from storage.repository import StoreOutcome, store_extraction
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ProcessResult:
+    """What happened to one capture."""
+
+    origin: str | None
+    status: str  # stored | duplicate | rejected
+    reason: str | None = None  # one line, for rejected captures
+    article: Article | None = None
+    extraction: Extraction | None = None
+    outcome: StoreOutcome | None = None
+
+
+@dataclass
+class RunSummary:
+    """Counters for one replay or crawl, printed at the end and stored with the run."""
+
+    files: int = 0
+    captures: int = 0
+    articles: int = 0  # articles kept (stored now or already known)
+    new_articles: int = 0
+    relevant: int = 0
+    new_plans: int = 0
+    updated_plans: int = 0
+    rejected: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def add(self, result: ProcessResult) -> None:
+        self.captures += 1
+        if result.status == "rejected":
+            self.rejected += 1
+            self.problems.append(f"{result.origin}: {result.reason}")
+            return
+        self.articles += 1
+        if result.extraction is not None and result.extraction.relevance.relevant:
+            self.relevant += 1
+        o = result.outcome
+        if o is not None:
+            self.new_articles += int(o.article_new)
+            self.new_plans += int(o.plan_new)
+            self.updated_plans += int(bool(o.changes) and not o.plan_new)
+
+
+def extract_capture(capture: Capture) -> tuple[Article, Extraction]:
+    """Capture → Article → Extraction; raises ExtractionError with a one-line reason."""
+    article = capture_to_article(capture)
+    return article, extract_plan(article)
+
+
+class Pipeline:
+    """Extract, judge, store and queue: the same for the crawler and for replay."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def process(self, capture: Capture) -> ProcessResult:
+        try:
+            article, extraction = extract_capture(capture)
+        except ExtractionError as exc:
+            log.info("rejected %s: %s", capture.origin or capture.url, exc)
+            return ProcessResult(capture.origin or capture.url, "rejected", str(exc))
+        return self.store(capture, article, extraction)
+
+    def store(self, capture: Capture, article: Article, extraction: Extraction) -> ProcessResult:
+        with self.db.session() as session:
+            outcome = store_extraction(session, article, extraction, raw=capture)
+        status = "stored" if outcome.article_new else "duplicate"
+        return ProcessResult(capture.origin or capture.url, status, None, article, extraction, outcome)

@@ -1,0 +1,255 @@
+"""The database schema: SQLAlchemy 2.0 typed models for every table planwatch keeps.
+
+Identity is enforced by unique constraints, not by reading first: several crawler
+workers may store at once, and the constraints are what keeps one row per thing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Article(Base):
+    """One article, stored once: by canonical URL when it has one, else by content hash."""
+
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    canonical_url: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    url: Mapped[str | None] = mapped_column(String(2048))
+    content_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    subtitle: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str | None] = mapped_column(String(200))
+    author: Mapped[str | None] = mapped_column(String(200))
+    published: Mapped[datetime | None] = mapped_column(DateTime)
+    text: Mapped[str] = mapped_column(Text)
+    origin: Mapped[str | None] = mapped_column(String(2048))  # source name or file the capture came from
+    relevant: Mapped[bool] = mapped_column(Boolean, default=False)
+    relevance_score: Mapped[float] = mapped_column(Float, default=0.0)
+    relevance_reasons: Mapped[list[Any]] = mapped_column(default=list)
+    extraction: Mapped[dict[str, Any] | None] = mapped_column()  # the extractor's JSON, for `plans --json`
+    fetched_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    sources: Mapped[list[EventSource]] = relationship(back_populates="article")
+
+
+class RawPage(Base):
+    """The bytes an article was extracted from, kept for re-extraction; pruned by housekeeping."""
+
+    __tablename__ = "raw_pages"
+
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    headers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Plan(Base):
+    """One local plan, whatever the number of articles that report on it.
+
+    ``key`` is the plan's identity: municipality + family + phase (or period), built
+    by ``storage.identity``; a unique key is what lets concurrent writers converge.
+    """
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    municipality: Mapped[str] = mapped_column(String(100), index=True)
+    province: Mapped[str] = mapped_column(String(100), index=True)
+    family: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str | None] = mapped_column(Text)
+    phase: Mapped[int | None] = mapped_column(Integer)
+    period_start: Mapped[int | None] = mapped_column(Integer)
+    period_end: Mapped[int | None] = mapped_column(Integer)
+    vision: Mapped[str | None] = mapped_column(Text)
+    strategies: Mapped[int | None] = mapped_column(Integer)
+    tasks: Mapped[int | None] = mapped_column(Integer)
+    action_tasks: Mapped[int | None] = mapped_column(Integer)
+    projects: Mapped[int | None] = mapped_column(Integer)
+    previous_counts: Mapped[dict[str, Any] | None] = mapped_column()
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    committee: Mapped[dict[str, Any] | None] = mapped_column()
+    partners: Mapped[list[Any]] = mapped_column(default=list)
+    stage: Mapped[str | None] = mapped_column(String(40))  # the most advanced event type so far
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    events: Mapped[list[PlanEvent]] = relationship(
+        back_populates="plan", order_by="PlanEvent.date", cascade="all, delete-orphan"
+    )
+    changes: Mapped[list[PlanChange]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+
+class PlanEvent(Base):
+    """One step of a plan's life (a report, an adoption, a meeting), with its sources."""
+
+    __tablename__ = "plan_events"
+    __table_args__ = (UniqueConstraint("plan_id", "type", "date", name="uq_event_plan_type_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    date: Mapped[date | None] = mapped_column(Date)
+    date_precision: Mapped[str] = mapped_column(String(8), default="day")
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # of the first source's text, for near-dups
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="events")
+    sources: Mapped[list[EventSource]] = relationship(back_populates="event", cascade="all, delete-orphan")
+
+
+class EventSource(Base):
+    """An article that reports an event; several outlets make several rows."""
+
+    __tablename__ = "event_sources"
+
+    event_id: Mapped[int] = mapped_column(ForeignKey("plan_events.id", ondelete="CASCADE"), primary_key=True)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    event: Mapped[PlanEvent] = relationship(back_populates="sources")
+    article: Mapped[Article] = relationship(back_populates="sources")
+
+
+class PlanChange(Base):
+    """A field of a plan that an article changed, with the old and new value."""
+
+    __tablename__ = "plan_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("plan_events.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(40))  # stage, counts, period, title, vision, ...
+    old: Mapped[Any] = mapped_column(JSON)
+    new: Mapped[Any] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    plan: Mapped[Plan] = relationship(back_populates="changes")
+
+
+class DigestItem(Base):
+    """Something worth telling subscribers: a new plan, an updated plan, other relevant news.
+
+    Written once by the store when it happens; each subscriber's copy is a Delivery.
+    """
+
+    __tablename__ = "digest_items"
+    __table_args__ = (UniqueConstraint("dedup_key", name="uq_digest_item_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # new_plan | updated_plan | news
+    dedup_key: Mapped[str] = mapped_column(String(300))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("plan_events.id", ondelete="SET NULL"))
+    article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
+    change_ids: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class Subscriber(Base):
+    __tablename__ = "subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str | None] = mapped_column(String(200))
+    provinces: Mapped[list[Any]] = mapped_column(default=list)
+    municipalities: Mapped[list[Any]] = mapped_column(default=list)
+    events: Mapped[list[Any]] = mapped_column(default=list)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    frequency: Mapped[str] = mapped_column(String(10), default="daily")  # immediate | daily | weekly
+    language: Mapped[str] = mapped_column(String(2), default="ko")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    permanent_failure: Mapped[str | None] = mapped_column(Text)  # last 5xx for this address
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Delivery(Base):
+    """The outbox: one row per (subscriber, item), queued once, marked sent once."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("subscriber_id", "item_id", name="uq_delivery_subscriber_item"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("digest_items.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str | None] = mapped_column(String(300), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="queued")  # queued | sending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class OutgoingMessage(Base):
+    """A digest message, recorded with its Message-ID before it is handed to the server."""
+
+    __tablename__ = "outgoing_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default="prepared")  # prepared | sent | failed
+    transport: Mapped[str] = mapped_column(String(10))  # smtp | file
+    path: Mapped[str | None] = mapped_column(String(2048))  # the .eml file, for the file transport
+    subject: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SourceRun(Base):
+    """One crawl of one source (or one job of the service): when, how it went, what it found."""
+
+    __tablename__ = "source_runs"
+    __table_args__ = (Index("ix_source_runs_source_started", "source", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(200))
+    job: Mapped[str] = mapped_column(String(200), default="crawl")
+    started_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(12), default="running")  # running | ok | failed | unreachable
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    new_articles: Mapped[int] = mapped_column(Integer, default=0)
+    errors: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class HttpValidator(Base):
+    """ETag / Last-Modified of a feed or sitemap, for conditional requests on the next run."""
+
+    __tablename__ = "http_validators"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(500))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
