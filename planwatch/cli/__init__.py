@@ -1,0 +1,116 @@
+"""The ``planwatch`` command line: global options, the app context, and the commands' registry.
+
+Exit codes: 0 success, 1 runtime failure (one line on stderr), 2 bad usage (click).
+Each command lives in a module of this package by theme; this module only wires
+configuration to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from planwatch.config import Config, ConfigError, load_config
+from planwatch.logs import configure_logging, redact
+
+log = logging.getLogger("planwatch")
+
+
+@dataclass
+class AppContext:
+    """What every command needs: the validated config, where the database and outbox are."""
+
+    config_file: str | None
+    db_url: str
+    outbox: Path
+    _config: Config | None = field(default=None, repr=False)
+    _database: object | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            try:
+                self._config = load_config(self.config_file)
+            except ConfigError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._config
+
+    def database(self):  # -> storage.db.Database
+        if self._database is None:
+            from storage.db import StorageError, open_database
+
+            try:
+                self._database = open_database(self.db_url)
+            except StorageError as exc:
+                raise click.ClickException(str(exc)) from None
+        return self._database
+
+
+def default_db_url() -> str:
+    from storage.db import default_db_url as storage_default
+
+    return storage_default()
+
+
+class PlanwatchGroup(click.Group):
+    """Turns any unexpected exception into one line and exit code 1 (``--debug`` shows the traceback)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            reason = redact(str(exc).splitlines()[0]) if str(exc) else type(exc).__name__
+            log.debug("unexpected error", exc_info=True)
+            raise click.ClickException(f"{type(exc).__name__}: {reason} (run with --debug for details)") from None
+
+
+@click.group(cls=PlanwatchGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option("--config", "config_file", metavar="FILE", envvar="PLANWATCH_CONFIG",
+              help="Configuration file (env PLANWATCH_CONFIG; default ./planwatch.toml if present).")
+@click.option("--db", "db_url", metavar="URL", envvar="PLANWATCH_DB",
+              help="SQLAlchemy database URL (env PLANWATCH_DB; default sqlite:///planwatch.db).")
+@click.option("--outbox", metavar="DIR", envvar="PLANWATCH_OUTBOX", type=click.Path(file_okay=False, path_type=Path),
+              help="Where digests are written when no SMTP server is configured (env PLANWATCH_OUTBOX; default ./outbox).")
+@click.option("--log-level", default="WARNING", show_default=True,
+              type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"], case_sensitive=False), help="Log verbosity.")
+@click.option("--log-file", metavar="FILE", help="Write logs to FILE instead of stderr.")
+@click.option("--log-json", is_flag=True, help="Log one JSON object per line.")
+@click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.version_option(package_name="planwatch")
+@click.pass_context
+def main(ctx: click.Context, config_file: str | None, db_url: str | None, outbox: Path | None,
+         log_level: str, log_file: str | None, log_json: bool, debug: bool) -> None:
+    """Watch Korean news for local 4th-Industrial-Revolution plans and mail a digest of what changed.
+
+    Replay saved captures (replay), crawl the configured sources (crawl), look at
+    what is stored (plans), and send or preview digests (digest).
+    """
+    configure_logging("DEBUG" if debug else log_level, log_file, log_json)
+    ctx.obj = AppContext(
+        config_file=config_file,
+        db_url=db_url or default_db_url(),
+        outbox=outbox or Path(os.environ.get("PLANWATCH_OUTBOX") or "outbox"),
+    )
+
+
+def _register() -> None:
+    from planwatch.cli.replay_cmds import extract, plans, replay
+
+    for command in (replay, extract, plans):
+        main.add_command(command)
+
+
+_register()
+
+
+def run() -> None:  # pragma: no cover - console entry point alias
+    sys.exit(main())

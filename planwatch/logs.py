@@ -1,0 +1,57 @@
+"""Logging set-up shared by every command: level, optional file, optional JSON lines.
+
+Secrets are never passed to the loggers in the first place; ``redact`` is a last
+line of defence for URLs that might carry credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from datetime import datetime, timezone
+
+_CREDENTIALS_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<secret>[^@/\s]+)@", re.I)
+
+
+def redact(text: str) -> str:
+    """``smtp://me:secret@host`` → ``smtp://me:***@host``."""
+    return _CREDENTIALS_IN_URL.sub(lambda m: f"{m['scheme']}{m['user']}:***@", text)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        out = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        for key in ("job", "source", "pages", "new_articles", "errors", "outcome", "seconds"):
+            if hasattr(record, key):
+                out[key] = getattr(record, key)
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+class RedactingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure_logging(level: str = "WARNING", file: str | None = None, json_lines: bool = False) -> None:
+    handler: logging.Handler = logging.FileHandler(file, encoding="utf-8") if file else logging.StreamHandler(sys.stderr)
+    if json_lines:
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # Libraries chatter at INFO; planwatch's own lines are what the user asked for.
+    for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer", "urllib3", "chardet"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
