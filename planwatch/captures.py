@@ -101,10 +101,12 @@ def read_captures(path: Path) -> Iterator[Capture | CaptureProblem]:
 
 def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
     """HTML response records of a WARC file; a truncated or corrupt archive stops with a problem."""
-    count = 0
+    count = records = 0
     try:
         with path.open("rb") as stream:
-            for record in ArchiveIterator(stream):
+            # Digests catch a record cut short; the length check catches one written without digests.
+            for record in ArchiveIterator(stream, check_digests="raise"):
+                records += 1
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
                 headers = {k.lower(): v for k, v in record.http_headers.headers}
@@ -115,6 +117,8 @@ def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
                     continue
                 url = record.rec_headers.get_header("WARC-Target-URI")
                 body = record.content_stream().read()
+                if getattr(record.raw_stream, "limit", 0) > 0:
+                    raise EOFError(f"record for {url} ends before its Content-Length")
                 count += 1
                 yield Capture(
                     body=body,
@@ -128,6 +132,10 @@ def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
         where = f" after {count} records" if count else ""
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         yield CaptureProblem(str(path), f"truncated or corrupt WARC{where}: {reason}")
+        return
+    if count == 0:
+        what = "no WARC records in this file" if records == 0 else "no HTML page responses in this archive"
+        yield CaptureProblem(str(path), what)
 
 
 def _warc_date(value: str | None) -> datetime | None:

@@ -1,0 +1,5 @@
+"""``python -m planwatch`` runs the command line."""
+
+from planwatch.cli import main
+
+main()
