@@ -1,0 +1,60 @@
+"""Bad input to replay: each file gets a one-line reason, the others go through, nothing is lost."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = ROOT / "seeds" / "000_f084e2116eebfcde.txt"
+SEED2 = ROOT / "seeds" / "001_411e5a488f9f2ae6.txt"
+
+ENGLISH_PAGE = b"""<html><head><title>City council news</title></head><body><article>
+<h1>Council approves the new library budget</h1>
+<p>The city council approved the budget for the new public library on Monday after a long debate.</p>
+<p>Construction is expected to start next spring and finish within two years, officials said.</p>
+</article></body></html>"""
+
+
+def run(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "planwatch", "--db", f"sqlite:///{tmp / 'pw.db'}", "--outbox", str(tmp / "out"), *args],
+        capture_output=True, text=True, timeout=300, cwd=tmp,
+    )
+
+
+def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(SEED, inbox / "good.txt")
+    (inbox / "empty.txt").write_bytes(b"")
+    (inbox / "binary.txt").write_bytes(bytes(range(256)) * 40)
+    (inbox / "english.html").write_bytes(ENGLISH_PAGE)
+    (inbox / "cp949.txt").write_bytes(SEED2.read_text(encoding="utf-8").encode("cp949"))
+    (inbox / "broken.warc.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
+    (inbox / "nothing").mkdir()
+
+    proc = run(tmp_path, "replay", str(inbox))
+    assert proc.returncode == 0, proc.stderr
+    skipped = [line for line in proc.stderr.splitlines() if line.startswith("skipped")]
+    names = " ".join(skipped)
+    for bad in ("empty.txt", "binary.txt", "english.html", "broken.warc.gz", "nothing"):
+        assert bad in names, (bad, proc.stderr)
+    assert "cp949.txt" not in names  # an EUC-KR/CP949 text capture is read, not skipped
+    assert len(skipped) == 5
+
+    plans = json.loads(run(tmp_path, "plans", "--json").stdout)
+    assert {p["municipality"] for p in plans} == {"안양시", "부천시"}
+
+
+def test_a_failed_replay_loses_nothing_already_stored(tmp_path):
+    assert run(tmp_path, "replay", str(SEED)).returncode == 0
+    before = json.loads(run(tmp_path, "plans", "--json").stdout)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert run(tmp_path, "replay", str(empty)).returncode == 1
+    after = json.loads(run(tmp_path, "plans", "--json").stdout)
+    assert before == after and len(after) == 1
