@@ -172,6 +172,8 @@ class DigestItem(Base):
     article_id: Mapped[int | None] = mapped_column(ForeignKey("articles.id", ondelete="SET NULL"))
     change_ids: Mapped[list[Any]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    # when the outbox fanned it out to the subscribers of that moment; NULL = not yet
+    queued_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
 
 
 class Subscriber(Base):
@@ -217,7 +219,7 @@ class OutgoingMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     subscriber_id: Mapped[int] = mapped_column(ForeignKey("subscribers.id", ondelete="CASCADE"), index=True)
-    status: Mapped[str] = mapped_column(String(12), default="prepared")  # prepared | sent | failed
+    status: Mapped[str] = mapped_column(String(12), default="prepared")  # prepared | sent | unconfirmed | failed
     transport: Mapped[str] = mapped_column(String(10))  # smtp | file
     path: Mapped[str | None] = mapped_column(String(2048))  # the .eml file, for the file transport
     subject: Mapped[str] = mapped_column(Text)
