@@ -58,11 +58,21 @@ class CrawlSettings(_Section):
     timeout: float = Field(30.0, gt=0, le=600)
     max_page_bytes: int = Field(10_000_000, ge=1024)
     retries: int = Field(3, ge=0, le=20)
+    retry_backoff: float = Field(1.0, ge=0, le=600)  # first wait before a retry; doubles each time
+    max_retry_after: float = Field(300.0, ge=0, le=86400)  # a longer Retry-After gives the page up
     max_pages: int = Field(5, ge=1, le=1000)  # default paging depth for listings and searches
+    max_articles: int = Field(200, ge=1, le=100_000)  # article fetches per source and run; the rest wait
     extract_workers: int = Field(2, ge=1, le=64)
 
 
 class Source(_Section):
+    """One ``[[source]]``: a feed, sitemap, listing or search to crawl.
+
+    With ``preset`` (a CMS family of ``crawler.presets``) the source may be a single
+    line: the preset fills ``type``, the page URL for a site-root ``url``, the article
+    URL pattern, the link selector and the extraction selectors.
+    """
+
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)
     type: Literal["feed", "sitemap", "listing", "search"]
     url: str
@@ -81,12 +91,57 @@ class Source(_Section):
     # sitemap
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
+    max_articles: int | None = Field(None, ge=1, le=100_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _preset_defaults(cls, data: Any) -> Any:
+        from crawler.presets import PRESETS, apply_preset
+
+        if isinstance(data, dict) and data.get("preset") in PRESETS:
+            return apply_preset(data)
+        return data
+
+    @field_validator("preset")
+    @classmethod
+    def _preset_known(cls, v: str | None) -> str | None:
+        if v is not None:
+            from crawler.presets import get_preset
+
+            get_preset(v)
+        return v
 
     @field_validator("url")
     @classmethod
     def _url_is_http(cls, v: str) -> str:
-        if not re.match(r"^https?://[^/\s]+", v):
+        if not re.match(r"^https?://[^/\s?#{}]+", v):
             raise ValueError(f"must be an http:// or https:// URL, got {v!r}")
+        if re.search(r"\s", v):
+            raise ValueError(f"must not contain spaces, got {v!r}")
+        return v
+
+    @field_validator("allowed_domains")
+    @classmethod
+    def _domains_are_hosts(cls, v: list[str]) -> list[str]:
+        for host in v:
+            if not re.match(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?\.)*[A-Za-z0-9\-]+(?::\d+)?$", host):
+                raise ValueError(f"{host!r} is not a host name (write 'example.kr', without scheme or path)")
+        return v
+
+    @field_validator("article_links", "next_page")
+    @classmethod
+    def _selector_parses(cls, v: str | None) -> str | None:
+        if v is not None:
+            from parsel import Selector
+            from parsel.csstranslator import HTMLTranslator
+
+            try:
+                if v.lstrip().startswith(("/", "(", "./")):
+                    Selector(text="<html/>").xpath(v)
+                else:
+                    HTMLTranslator().css_to_xpath(v)
+            except Exception as exc:  # cssselect and lxml raise several unrelated types
+                raise ValueError(f"{v!r} is neither a CSS selector nor an XPath: {str(exc).splitlines()[0]}") from None
         return v
 
     @field_validator("article_url_pattern")
@@ -135,9 +190,19 @@ class Source(_Section):
                 raise ValueError("a search source's url must contain {query}")
             if not self.queries:
                 raise ValueError("a search source needs a non-empty 'queries' list")
-        if self.type in ("listing", "search") and not (self.article_links or self.preset):
-            raise ValueError(f"a {self.type} source needs 'article_links' (a CSS selector or XPath) or a 'preset'")
+        if self.type == "listing" and not self.article_links:
+            raise ValueError("a listing source needs 'article_links' (a CSS selector or XPath) or a 'preset'")
+        if self.type != "search" and "{query}" in self.url:
+            raise ValueError("only a search source's url may contain {query}")
+        if self.type not in ("listing", "search") and "{page}" in self.url:
+            raise ValueError("only a listing or search source's url may contain {page}")
         return self
+
+    def site_host(self) -> str:
+        """The host of the source's URL (lower case, without port)."""
+        from urllib.parse import urlsplit
+
+        return (urlsplit(self.url.replace("{query}", "q").replace("{page}", "1")).hostname or "").lower()
 
 
 def parse_schedule(value: str) -> tuple[str, Any]:
@@ -300,10 +365,11 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{filename}: {exc}") from None
+    _check_unique_source_names(text, data, filename)
     try:
         return Config.model_validate({**data, "path": filename})
     except ValidationError as exc:
-        err = exc.errors()[0]
+        err = _first_error(exc, text)
         loc = tuple(err["loc"])
         line = locate_key(text, loc)
         where = f"{filename}:{line}" if line else filename
@@ -311,6 +377,36 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
         msg = err["msg"].removeprefix("Value error, ")
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ConfigError(f"{where}: {key}: {msg}{more}") from None
+
+
+def _first_error(exc: ValidationError, text: str) -> Any:
+    """The error to show: a wrong value before a missing key (a preset may be what
+    would have supplied it), then the one written first in the file."""
+
+    def rank(err: Any) -> tuple[int, int]:
+        line = locate_key(text, tuple(err["loc"])) or 1_000_000
+        return (err["type"] == "missing", line)
+
+    return min(exc.errors(), key=rank)
+
+
+def _check_unique_source_names(text: str, data: dict[str, Any], filename: str) -> None:
+    """Two sources with one name: the error points at the second one's ``name`` line."""
+    sources = data.get("source")
+    if not isinstance(sources, list):
+        return
+    first: dict[str, int] = {}
+    for index, table in enumerate(sources):
+        name = table.get("name") if isinstance(table, dict) else None
+        if not isinstance(name, str):
+            continue
+        if name in first:
+            line = locate_key(text, ("source", index, "name"))
+            earlier = locate_key(text, ("source", first[name], "name"))
+            where = f"{filename}:{line}" if line else filename
+            also = f" (first defined on line {earlier})" if earlier else ""
+            raise ConfigError(f"{where}: source[{name}].name: two sources are named {name!r}{also}")
+        first[name] = index
 
 
 def _dotted(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
