@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    MetaData,
     Boolean,
     Date,
     DateTime,
@@ -30,7 +31,19 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""Constraint names are fixed by convention so that migrations (and SQLite batch
+migrations, which rebuild tables) can refer to them identically on every backend."""
+
+
 class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
@@ -99,6 +112,8 @@ class Plan(Base):
     committee: Mapped[dict[str, Any] | None] = mapped_column()
     partners: Mapped[list[Any]] = mapped_column(default=list)
     stage: Mapped[str | None] = mapped_column(String(40))  # the most advanced event type so far
+    # the date of the newest article whose facts were merged: older articles only fill gaps
+    facts_as_of: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -120,6 +135,8 @@ class PlanEvent(Base):
     date: Mapped[date | None] = mapped_column(Date)
     date_precision: Mapped[str] = mapped_column(String(8), default="day")
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # of the first source's text, for near-dups
+    # when the first source was published: stands in for a missing event date in near-dup windows
+    first_reported: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship(back_populates="events")
@@ -148,8 +165,8 @@ class PlanChange(Base):
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("plan_events.id", ondelete="SET NULL"))
     field: Mapped[str] = mapped_column(String(40))  # stage, counts, period, title, vision, ...
-    old: Mapped[Any] = mapped_column(JSON)
-    new: Mapped[Any] = mapped_column(JSON)
+    old: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new: Mapped[Any] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship(back_populates="changes")

@@ -1,0 +1,106 @@
+"""The packaged Alembic migrations: head equals storage/models.py, down and up again, opening rules."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from storage.db import StorageError, current_revision, downgrade, head_revision, open_database, parse_url, upgrade
+from storage.models import Base
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def schema_diffs(url: str) -> list[object]:
+    engine = create_engine(parse_url(url))
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True, "compare_server_default": True})
+            return list(compare_metadata(context, Base.metadata))
+    finally:
+        engine.dispose()
+
+
+def table_names(url: str) -> set[str]:
+    engine = create_engine(parse_url(url))
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_head_matches_the_models_exactly(empty_db_url):
+    assert upgrade(empty_db_url) == head_revision()
+    assert schema_diffs(empty_db_url) == []
+    assert {t.name for t in Base.metadata.sorted_tables} <= table_names(empty_db_url)
+
+
+def test_downgrade_to_base_and_up_again(empty_db_url):
+    upgrade(empty_db_url)
+    assert downgrade(empty_db_url, "base") is None
+    assert table_names(empty_db_url) <= {"alembic_version"}
+    assert upgrade(empty_db_url) == head_revision()
+    assert schema_diffs(empty_db_url) == []
+
+
+def test_upgrade_twice_is_harmless(empty_db_url):
+    upgrade(empty_db_url)
+    assert upgrade(empty_db_url) == head_revision()
+
+
+def test_open_database_on_an_empty_database(empty_db_url, db_backend):
+    if db_backend == "sqlite":
+        db = open_database(empty_db_url)  # SQLite migrates itself
+        try:
+            assert current_revision(db.engine) == head_revision()
+        finally:
+            db.dispose()
+        return
+    with pytest.raises(StorageError, match="planwatch db upgrade") as info:
+        open_database(empty_db_url)
+    assert "\n" not in str(info.value)
+    upgrade(empty_db_url)
+    db = open_database(empty_db_url)
+    db.dispose()
+
+
+def test_an_older_schema_is_reported_as_out_of_date(empty_db_url, db_backend):
+    upgrade(empty_db_url)
+    engine = create_engine(parse_url(empty_db_url))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000_older'")
+    engine.dispose()
+    expected = r"at schema 0000_older.*planwatch db upgrade" if db_backend == "postgresql" else r"0000_older.*newer planwatch"
+    with pytest.raises(StorageError, match=expected) as info:
+        open_database(empty_db_url)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_file_is_private_and_in_wal_mode(tmp_path):
+    path = tmp_path / "new" / "dir" / "pw.db"
+    db = open_database(f"sqlite:///{path}")
+    try:
+        with db.session() as session:
+            mode = session.connection().exec_driver_sql("PRAGMA journal_mode").scalar()
+            fks = session.connection().exec_driver_sql("PRAGMA foreign_keys").scalar()
+    finally:
+        db.dispose()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert mode == "wal" and fks == 1
+
+
+def test_migrations_are_packaged():
+    from setuptools import find_packages
+
+    packages = find_packages(str(ROOT), include=["storage*"])
+    assert "storage.migrations" in packages and "storage.migrations.versions" in packages
+    migrations = ROOT / "storage" / "migrations"
+    assert (migrations / "env.py").is_file() and (migrations / "script.py.mako").is_file()
+    assert any(p.name.startswith(head_revision()) for p in (migrations / "versions").glob("*.py"))
