@@ -1,0 +1,108 @@
+"""Canonical article URLs: one spelling per article, for identity and "already fetched" checks.
+
+The same article reaches us as ``http://`` and ``https://``, with ``utm_*`` or
+``fbclid`` tails, with a ``#comment`` fragment, a trailing slash, an upper-case host
+or a shuffled query. ``canonicalize_url`` maps all of these to one string and keeps
+the parameters that name the article (``idxno``, ``no``, ``idx``, ``aid``, ...).
+courlan strips the well-known trackers, w3lib sorts and re-encodes the query; the
+table below adds the trackers Korean portals and newsletters use.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from courlan import normalize_url
+from w3lib.url import canonicalize_url as w3lib_canonicalize
+
+# Query parameters that never identify an article. A name ending in "_" is a prefix.
+TRACKING_PARAMS: tuple[str, ...] = (
+    "utm_",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "gclsrc",
+    "msclkid",
+    "yclid",
+    "igshid",
+    "mc_cid",
+    "mc_eid",
+    "_ga",
+    "_gl",
+    "ref",
+    "ref_src",
+    "referrer",
+    "from",
+    "cmpid",
+    "ncid",
+    "ocid",
+    "sns",
+    "share",
+    "fromurl",
+    "ntype",  # naver share links
+    "rc",  # naver "related contents" click id
+    "sc_",  # daum/kakao click tracking (sc_code, sc_date, ...)
+)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _is_tracking(name: str) -> bool:
+    key = name.lower()
+    return any(key.startswith(p) if p.endswith("_") else key == p for p in TRACKING_PARAMS)
+
+
+def _without_tracking(query: str) -> str:
+    pairs = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if not _is_tracking(k)]
+    return urlencode(sorted(pairs), doseq=True)
+
+
+def canonicalize_url(url: str) -> str:
+    """Canonical form of an article URL (https, lower-case host, no tracking, sorted query).
+
+    Raises ValueError for something that is not an http(s) URL.
+    """
+    raw = (url or "").strip()
+    if not raw:
+        raise ValueError("empty URL")
+    if "://" not in raw:
+        if raw.startswith("//"):
+            raw = "https:" + raw
+        else:
+            raw = "https://" + raw
+    parts = urlsplit(raw)
+    scheme = parts.scheme.lower()
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError(f"not a web URL: {url!r}")
+    if not parts.hostname:
+        raise ValueError(f"URL without a host: {url!r}")
+    try:
+        cleaned = normalize_url(raw, strict=False, trailing_slash=True)
+    except (ValueError, TypeError):
+        cleaned = raw
+    parts = urlsplit(cleaned)
+    cleaned = urlunsplit((parts.scheme, parts.netloc, parts.path, _without_tracking(parts.query), ""))
+    parts = urlsplit(w3lib_canonicalize(cleaned, keep_fragments=False))
+    host = (parts.hostname or "").lower().rstrip(".")
+    port = parts.port
+    netloc = host if port in (None, DEFAULT_PORTS["http"], DEFAULT_PORTS["https"]) else f"{host}:{port}"
+    path = parts.path or "/"
+    if len(path) > 1:
+        path = path.rstrip("/") or "/"
+    return urlunsplit(("https", netloc, path, parts.query, ""))
+
+def url_host(url: str | None) -> str | None:
+    """The lower-case host of a URL without ``www.``/``m.``, or None."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "://" in url else "https://" + url.lstrip("/")).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    for prefix in ("www.", "m.", "mobile."):
+        if host.startswith(prefix) and host.count(".") > 1:
+            host = host[len(prefix) :]
+    return host
