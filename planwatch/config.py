@@ -283,31 +283,47 @@ class DigestSettings(_Section):
 
 
 class ServiceSettings(_Section):
+    """``[service]``: the schedule of ``planwatch run`` and how long it waits for things."""
+
     timezone: str = "Asia/Seoul"
-    default_schedule: str = "1h"
-    jitter: str = "5m"
-    misfire_grace: str = "1h"
-    housekeeping: str = "1d"
+    default_schedule: str = "1h"  # for sources without their own ``schedule``
+    jitter: str = "5m"  # random delay added to each crawl (at most half an interval schedule)
+    misfire_grace: str = "1h"  # a run missed while stopped still runs (once) if this late at most
+    housekeeping: str = "1d"  # interval or cron expression
     keep_raw_days: int = Field(90, ge=1)
+    keep_runs: int = Field(1000, ge=10)  # run records kept per job; older ones are pruned
     crawl_timeout: str = "30m"
     shutdown_timeout: str = "60s"
     failing_after: str = "1d"
+    parallel_crawls: int = Field(2, ge=1, le=32)  # crawl processes at once
+    # Replaces digest.daily_at for the daily digest: an interval ("5s") or a cron expression.
+    digest_schedule: str | None = None
 
     @field_validator("timezone")
     @classmethod
     def _tz(cls, v: str) -> str:
         return DigestSettings._tz(v)
 
-    @field_validator("default_schedule")
+    @field_validator("default_schedule", "housekeeping", "digest_schedule")
     @classmethod
-    def _schedule(cls, v: str) -> str:
-        parse_schedule(v)
+    def _schedule(cls, v: str | None) -> str | None:
+        if v is not None:
+            kind, value = parse_schedule(v)
+            if kind == "interval" and value < 1:
+                raise ValueError(f"an interval schedule must be at least 1s, got {v!r}")
         return v
 
-    @field_validator("jitter", "misfire_grace", "housekeeping", "crawl_timeout", "shutdown_timeout", "failing_after")
+    @field_validator("jitter", "misfire_grace", "shutdown_timeout", "failing_after")
     @classmethod
     def _duration(cls, v: str) -> str:
         parse_duration(v)
+        return v
+
+    @field_validator("crawl_timeout")
+    @classmethod
+    def _positive_duration(cls, v: str) -> str:
+        if parse_duration(v) < 1:
+            raise ValueError(f"must be at least 1s, got {v!r}")
         return v
 
 

@@ -1,0 +1,206 @@
+"""The service's commands: ``run`` (the scheduler, until a signal) and ``status`` (what it did, what is next)."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from planwatch.config import parse_duration
+from planwatch.logs import configure_logging
+
+LOG_LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
+SERVICE_LOG_LEVEL = "INFO"  # a service without its job lines would be silent for hours
+
+
+@click.command()
+@click.option("--log-level", type=click.Choice(LOG_LEVELS, case_sensitive=False), default=None,
+              help=f"Log verbosity (default {SERVICE_LOG_LEVEL} for the service).")
+@click.option("--log-file", metavar="FILE", default=None, help="Write logs to FILE instead of stderr.")
+@click.option("--log-json", is_flag=True, default=False, help="Log one JSON object per line.")
+@click.pass_context
+def run(ctx: click.Context, log_level: str | None, log_file: str | None, log_json: bool) -> None:
+    """Run the service: crawl every source on its schedule, send digests, tidy the database.
+
+    Runs until SIGTERM or SIGINT, then lets running jobs finish (or stops them
+    cleanly within service.shutdown_timeout) and exits 0; a second signal exits at
+    once. Only one service may run on a database. See docs/service.md.
+    """
+    from planwatch.jobs import LogSettings
+    from planwatch.service import Service
+    from planwatch.service_lock import ServiceLockHeld
+
+    app = ctx.obj
+    settings = _log_settings(ctx, log_level, log_file, log_json)
+    configure_logging(settings.level, settings.file, settings.json)
+    config = app.config
+    if not any(s.enabled for s in config.sources):
+        click.echo("warning: no enabled source in the configuration; only digests and housekeeping will run",
+                   err=True)
+    service = Service(config, app.database(), app.outbox, settings)
+    try:
+        code = service.run()
+    except ServiceLockHeld as exc:
+        raise click.ClickException(str(exc)) from None
+    if code:
+        ctx.exit(code)
+
+
+def _log_settings(ctx: click.Context, level: str | None, file: str | None, as_json: bool):  # -> LogSettings
+    """The command's own options win; then the global ones given explicitly; then the service's default."""
+    from planwatch.jobs import LogSettings
+
+    parent = ctx.parent
+    params = parent.params if parent is not None else {}
+    if level is None:
+        explicit = parent is not None and parent.get_parameter_source("log_level") not in (
+            click.core.ParameterSource.DEFAULT, None)
+        level = params.get("log_level") if explicit else SERVICE_LOG_LEVEL
+    if params.get("debug"):
+        level = "DEBUG"
+    return LogSettings(level=str(level).upper(), file=file or params.get("log_file"),
+                       json=bool(as_json or params.get("log_json")))
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+@dataclass
+class StoredJob:
+    id: str
+    next_run: datetime | None  # None: paused
+    schedule: str | None
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+@click.pass_obj
+def status(app: Any, as_json: bool) -> None:
+    """Show each job's next run and last outcome, and the sources failing or silent too long."""
+    from planwatch.runs import last_runs, run_key, skipped_counts, source_health
+    from planwatch.service import desired_jobs
+    from planwatch.service_lock import running_service
+
+    config = app.config
+    db = app.database()
+    holder = running_service(db)
+    stored = read_stored_jobs(db)
+    last = last_runs(db)
+    skipped = skipped_counts(db)
+    enabled = [s.name for s in config.sources if s.enabled]
+    health = source_health(db, enabled, failing_after=parse_duration(config.service.failing_after),
+                           silent_after=parse_duration(config.digest.silent_after))
+    rows = []
+    specs = {spec.id: spec for spec in desired_jobs(config)}
+    for job_id in list(specs) + sorted(set(stored) - set(specs)):
+        spec, kept = specs.get(job_id), stored.get(job_id)
+        source, job = run_key(job_id)
+        run = last.get((source, job))
+        rows.append({
+            "job": job_id,
+            "schedule": spec.schedule if spec else (kept.schedule if kept else None),
+            "scheduled": kept is not None,
+            "in_config": spec is not None,
+            "next_run": kept.next_run.isoformat() if kept and kept.next_run else None,
+            "last_run": run.to_json() if run else None,
+            "overruns": skipped.get((source, "overrun"), 0),
+            "missed": skipped.get((source, "missed"), 0),
+        })
+    attention = [h for h in health if h.state in ("failing", "silent")]
+    if as_json:
+        click.echo(json.dumps({
+            "service": {"running": holder is not None, "holder": holder},
+            "jobs": rows,
+            "sources": [h.to_json() for h in health],
+            "attention": [h.source for h in attention],
+        }, ensure_ascii=False, indent=2))
+        return
+    _print_status(config, holder, rows, attention)
+
+
+def read_stored_jobs(db: Any) -> dict[str, StoredJob]:
+    """The job store's rows, read without APScheduler (which deletes rows it cannot load)."""
+    from planwatch.service import JOBS_TABLE
+
+    try:
+        if not inspect(db.engine).has_table(JOBS_TABLE):
+            return {}
+        from sqlalchemy import Column, Float, LargeBinary, MetaData, Table, Unicode
+
+        table = Table(JOBS_TABLE, MetaData(), Column("id", Unicode(191), primary_key=True),
+                      Column("next_run_time", Float(25)), Column("job_state", LargeBinary))
+        with db.engine.connect() as conn:
+            rows = conn.execute(select(table.c.id, table.c.next_run_time, table.c.job_state)).all()
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot read the service's jobs: {str(exc).splitlines()[0]}") from None
+    out = {}
+    for job_id, next_run, state in rows:
+        try:
+            schedule = pickle.loads(state).get("name")
+        except Exception:
+            schedule = None
+        when = datetime.fromtimestamp(next_run, timezone.utc) if next_run is not None else None
+        out[job_id] = StoredJob(job_id, when, schedule)
+    return out
+
+
+def _print_status(config: Any, holder: str | None, rows: list[dict[str, Any]], attention: list[Any]) -> None:
+    tz = ZoneInfo(config.service.timezone)
+    out = Console()
+    out.print(f"service: [green]running[/] ({holder})" if holder else "service: [yellow]not running[/]")
+    table = Table(title="jobs", title_justify="left")
+    for name, justify in (("job", "left"), ("schedule", "left"), ("next run", "left"), ("last run", "left"),
+                          ("outcome", "left"), ("pages", "right"), ("new", "right"), ("errors", "right"),
+                          ("overruns", "right"), ("note", "left")):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for row in rows:
+        run = row["last_run"] or {}
+        if not row["in_config"]:
+            note = "not in the configuration: removed at the next start"
+        elif not row["scheduled"]:
+            note = "scheduled when the service starts"
+        else:
+            note = (run.get("message") or "")[:80] if run.get("outcome") not in (None, "ok") else ""
+        table.add_row(
+            row["job"], row["schedule"] or "", _when(row["next_run"], tz), _when(run.get("started_at"), tz),
+            _outcome(run.get("outcome")), str(run.get("pages", "")), str(run.get("new_articles", "")),
+            str(run.get("errors", "")), str(row["overruns"] or ""), note,
+        )
+    out.print(table)
+    if not attention:
+        out.print("sources: none failing or silent")
+        return
+    notes = Table(title="sources needing attention", title_justify="left")
+    for name in ("source", "state", "since", "last outcome", "reason"):
+        notes.add_column(name)
+    for h in attention:
+        notes.add_row(h.source, f"[red]{h.state}[/]" if h.state == "failing" else f"[yellow]{h.state}[/]",
+                      _when(h.since.isoformat() if h.since else None, tz), h.last_outcome or "",
+                      (h.message or "")[:100])
+    out.print(notes)
+
+
+def _when(value: str | None, tz: ZoneInfo) -> str:
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _outcome(value: str | None) -> str:
+    colors = {"ok": "green", "failed": "red", "unreachable": "red", "running": "cyan", "interrupted": "yellow"}
+    if not value:
+        return ""
+    color = colors.get(value)
+    return f"[{color}]{value}[/]" if color else value

@@ -1,0 +1,440 @@
+"""The long-running service behind ``planwatch run``: APScheduler 3 jobs, listeners and signals.
+
+Jobs, derived from the configuration at every start:
+
+- ``crawl:<source>`` for every enabled source, on its ``schedule`` (an interval or a
+  cron expression; ``service.default_schedule`` otherwise), with jitter; at most one
+  run of a source at a time (``max_instances = 1``), crawls in ``service.parallel_crawls``
+  worker threads that each wait on one crawl process;
+- ``digest:daily`` at ``digest.daily_at`` (or ``service.digest_schedule``) and
+  ``digest:weekly`` on ``digest.weekly_on``, in ``digest.timezone``;
+- ``housekeeping`` on ``service.housekeeping``.
+
+The jobs live in the database (APScheduler's SQLAlchemy job store, table
+``apscheduler_jobs``), so a restart keeps each job's next run time: a run missed while
+the service was down runs once at start (coalesce) if it is at most
+``service.misfire_grace`` late, and is recorded as ``missed`` otherwise. A job whose
+schedule did not change is left alone at start; a changed one is rescheduled.
+
+SIGTERM / SIGINT: no job starts any more; running jobs get ``service.shutdown_timeout``
+to finish, the last part of which crawls spend closing cleanly after a SIGTERM of
+their own; then they are killed. A second signal exits at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, time as clock_time, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    JobExecutionEvent,
+    JobSubmissionEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from planwatch import jobs
+from planwatch.config import Config, parse_duration, parse_schedule
+from planwatch.jobs import JobContext, LogSettings
+from planwatch.runs import mark_interrupted, record_skipped, run_key
+from planwatch.service_lock import ServiceLock
+from storage.db import Database
+
+log = logging.getLogger("planwatch.service")
+
+JOBS_TABLE = "apscheduler_jobs"
+LOCK_CHECK_SECONDS = 5.0  # how often the main thread checks the service lock
+CLEAN_STOP_SHARE = 1 / 3  # share of shutdown_timeout left to crawls to close after SIGTERM ...
+CLEAN_STOP_MAX = 15.0  # ... but at most this many seconds
+CRAWL_EXECUTOR = "crawl"
+OTHER_EXECUTOR = "default"
+OTHER_WORKERS = 2  # digests and housekeeping
+MISSED_RUNS_COUNTED = 10_000  # enough to say "many"; bounds the loop over a long downtime
+
+# APScheduler's own lines that planwatch repeats with its figures (or, for the
+# routine INFO chatter, that would double the one line per job start and end).
+REPEATED_APSCHEDULER_LINES = (
+    'Execution of job "%s" skipped: maximum number of running instances reached',
+    'Run time of job "%s" was missed by %s',
+)
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job the configuration asks for."""
+
+    id: str
+    func: str  # "module:function", as the job store keeps it
+    args: tuple[Any, ...]
+    trigger: BaseTrigger
+    executor: str
+    schedule: str  # human description, for logs and `planwatch status`
+    run_at_start: bool  # first run right away when the job is new
+
+
+def desired_jobs(config: Config) -> list[JobSpec]:
+    """Every job the configuration asks for, in a stable order."""
+    svc = config.service
+    tz = ZoneInfo(svc.timezone)
+    jitter = parse_duration(svc.jitter)
+    specs: list[JobSpec] = []
+    for source in config.sources:
+        if not source.enabled:
+            continue
+        schedule = source.schedule or svc.default_schedule
+        trigger = build_trigger(schedule, tz, jitter=jitter)
+        specs.append(JobSpec(
+            id=f"crawl:{source.name}", func="planwatch.jobs:crawl_source", args=(source.name,), trigger=trigger,
+            executor=CRAWL_EXECUTOR, schedule=describe_schedule(schedule), run_at_start=isinstance(trigger, IntervalTrigger),
+        ))
+    digest_tz = ZoneInfo(config.digest.timezone)
+    at = clock_time.fromisoformat(config.digest.daily_at)
+    if svc.digest_schedule:
+        daily = build_trigger(svc.digest_schedule, digest_tz)
+        daily_text = describe_schedule(svc.digest_schedule)
+    else:
+        daily = CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=digest_tz)
+        daily_text = f"daily at {config.digest.daily_at} {config.digest.timezone}"
+    weekly = CronTrigger(day_of_week=config.digest.weekly_on, hour=at.hour, minute=at.minute, second=at.second,
+                         timezone=digest_tz)
+    specs.append(JobSpec("digest:daily", "planwatch.jobs:send_digest", ("daily",), daily, OTHER_EXECUTOR,
+                         daily_text, False))
+    specs.append(JobSpec("digest:weekly", "planwatch.jobs:send_digest", ("weekly",), weekly, OTHER_EXECUTOR,
+                         f"{config.digest.weekly_on} at {config.digest.daily_at} {config.digest.timezone}", False))
+    specs.append(JobSpec("housekeeping", "planwatch.jobs:housekeeping", (), build_trigger(svc.housekeeping, tz),
+                         OTHER_EXECUTOR, describe_schedule(svc.housekeeping), False))
+    return specs
+
+
+def build_trigger(schedule: str, tz: ZoneInfo, *, jitter: float = 0.0) -> BaseTrigger:
+    """An APScheduler trigger for ``"30m"`` or a cron line; an interval's jitter is at most half of it."""
+    kind, value = parse_schedule(schedule)
+    if kind == "interval":
+        seconds = max(1.0, float(value))
+        spread = int(min(jitter, seconds / 2))
+        return IntervalTrigger(seconds=seconds, jitter=spread or None, timezone=tz)
+    trigger = CronTrigger.from_crontab(schedule, timezone=tz)
+    trigger.jitter = int(jitter) or None  # from_crontab takes no jitter argument
+    return trigger
+
+
+def describe_schedule(schedule: str) -> str:
+    kind, _ = parse_schedule(schedule)
+    return f"every {schedule.strip()}" if kind == "interval" else f"cron {schedule.strip()}"
+
+
+def trigger_signature(trigger: BaseTrigger) -> tuple[Any, ...]:
+    """What makes two triggers the same schedule (an interval's start date does not)."""
+    if isinstance(trigger, IntervalTrigger):
+        return ("interval", trigger.interval_length, trigger.jitter)
+    if isinstance(trigger, CronTrigger):
+        return ("cron", str(trigger), str(trigger.timezone), trigger.jitter)
+    return (type(trigger).__name__, str(trigger))
+
+
+def same_schedule(job: Job, spec: JobSpec) -> bool:
+    return (
+        trigger_signature(job.trigger) == trigger_signature(spec.trigger)
+        and _func_ref(job) == spec.func
+        and tuple(job.args) == spec.args
+    )
+
+
+def _func_ref(job: Job) -> str:
+    return str(job.func_ref)
+
+
+# --- the scheduler ------------------------------------------------------------------------------
+
+
+class ServiceScheduler(BackgroundScheduler):
+    """APScheduler's background scheduler, minus one last look for due jobs after ``shutdown``.
+
+    Its loop processes jobs once more when woken by ``shutdown``; a job due at that
+    moment would fail to reach the closed executor and still have its next run time
+    advanced — a run lost instead of caught up at the next start.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        return super()._process_jobs()
+
+
+def build_scheduler(config: Config, db: Database) -> ServiceScheduler:
+    svc = config.service
+    return ServiceScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=db.engine, tablename=JOBS_TABLE)},
+        executors={
+            CRAWL_EXECUTOR: ThreadPoolExecutor(svc.parallel_crawls),
+            OTHER_EXECUTOR: ThreadPoolExecutor(OTHER_WORKERS),
+        },
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": max(1, int(parse_duration(svc.misfire_grace))),
+        },
+        timezone=ZoneInfo(svc.timezone),
+    )
+
+
+@dataclass
+class SyncReport:
+    added: list[str]
+    rescheduled: list[str]
+    kept: list[str]
+    removed: list[str]
+
+
+def sync_jobs(scheduler: BackgroundScheduler, specs: list[JobSpec], now: datetime | None = None) -> SyncReport:
+    """Make the stored jobs what the configuration asks for, keeping unchanged ones as they are."""
+    now = now or datetime.now(timezone.utc)
+    stored = {job.id: job for job in scheduler.get_jobs()}
+    wanted = {spec.id for spec in specs}
+    report = SyncReport([], [], [], [])
+    defaults = scheduler._job_defaults  # coalesce, max_instances, misfire grace of this start
+    for job_id in sorted(set(stored) - wanted):
+        scheduler.remove_job(job_id)
+        report.removed.append(job_id)
+    for spec in specs:
+        old = stored.get(spec.id)
+        if old is not None and same_schedule(old, spec):
+            changes = {k: v for k, v in defaults.items() if getattr(old, k) != v}
+            if old.executor != spec.executor:
+                changes["executor"] = spec.executor
+            if old.name != spec.schedule:
+                changes["name"] = spec.schedule
+            if changes:
+                scheduler.modify_job(spec.id, **changes)
+            report.kept.append(spec.id)
+            continue
+        options: dict[str, Any] = {}
+        if old is not None and old.next_run_time is not None and old.next_run_time <= now:
+            options["next_run_time"] = old.next_run_time  # missed under the old schedule: still due
+        elif old is None and spec.run_at_start:
+            options["next_run_time"] = now
+        scheduler.add_job(spec.func, spec.trigger, args=spec.args, id=spec.id, name=spec.schedule,
+                          executor=spec.executor, replace_existing=True, **options)
+        (report.rescheduled if old is not None else report.added).append(spec.id)
+    return report
+
+
+def missed_while_stopped(job: Job, now: datetime) -> int:
+    """How many run times of ``job`` passed while the service was not running."""
+    count = 0
+    run_time = job.next_run_time
+    while run_time is not None and run_time <= now and count < MISSED_RUNS_COUNTED:
+        count += 1
+        run_time = job.trigger.get_next_fire_time(run_time, now)
+    return count
+
+
+def log_missed_runs(scheduler: BackgroundScheduler, grace: float, now: datetime | None = None) -> dict[str, int]:
+    """Say, per job, how many runs the downtime cost and what happens now (once, or skipped)."""
+    now = now or datetime.now(timezone.utc)
+    missed: dict[str, int] = {}
+    for job in scheduler.get_jobs():
+        count = missed_while_stopped(job, now)
+        if not count:
+            continue
+        missed[job.id] = count
+        last_due = _last_due(job, now)
+        late = (now - last_due).total_seconds() if last_due else 0.0
+        plural = "s" if count != 1 else ""
+        if late <= grace:
+            log.info("%s: %d run%s missed while stopped; running it once now", job.id, count, plural,
+                     extra={"job": job.id})
+        else:
+            log.warning("%s: %d run%s missed while stopped, the last %.0f s ago (grace %.0f s): skipped",
+                        job.id, count, plural, late, grace, extra={"job": job.id})
+    return missed
+
+
+def _last_due(job: Job, now: datetime) -> datetime | None:
+    last = None
+    run_time = job.next_run_time
+    for _ in range(MISSED_RUNS_COUNTED):
+        if run_time is None or run_time > now:
+            break
+        last = run_time
+        run_time = job.trigger.get_next_fire_time(run_time, now)
+    return last
+
+
+class _RepeatedLines(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.msg not in REPEATED_APSCHEDULER_LINES
+
+
+def quiet_apscheduler(level: str) -> None:
+    """One line per job start and end is planwatch's; APScheduler keeps its warnings and errors."""
+    if level.upper() == "DEBUG":
+        return
+    ap = logging.getLogger("apscheduler")
+    ap.setLevel(logging.WARNING)
+    for name in ("apscheduler.scheduler", "apscheduler.executors.default", "apscheduler.executors.crawl"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RepeatedLines) for f in logger.filters):
+            logger.addFilter(_RepeatedLines())
+
+
+# --- the service --------------------------------------------------------------------------------
+
+
+class Service:
+    """``planwatch run``: holds the lock, runs the scheduler, and stops cleanly on a signal."""
+
+    def __init__(self, config: Config, db: Database, outbox: Path, log_settings: LogSettings | None = None) -> None:
+        self.config = config
+        self.db = db
+        self.context = JobContext(config=config, db=db, outbox=outbox, log=log_settings or LogSettings())
+        self._stop = threading.Event()
+        self._signals: list[int] = []
+        self.exit_code = 0
+
+    def run(self) -> int:
+        """Run until SIGTERM / SIGINT (or ``stop()``); returns the exit code."""
+        lock = ServiceLock.acquire(self.db)  # ServiceLockHeld: the caller prints its one line
+        previous = self._install_signal_handlers()
+        scheduler: BackgroundScheduler | None = None
+        try:
+            interrupted = mark_interrupted(self.db)
+            if interrupted:
+                log.warning("%d run(s) were cut short when the service last stopped; marked interrupted", interrupted)
+            quiet_apscheduler(self.context.log.level)
+            jobs.bind(self.context)
+            scheduler = build_scheduler(self.config, self.db)
+            scheduler.add_listener(self._on_overrun, EVENT_JOB_MAX_INSTANCES)
+            scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
+            scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
+            scheduler.start(paused=True)
+            report = sync_jobs(scheduler, desired_jobs(self.config))
+            log_missed_runs(scheduler, parse_duration(self.config.service.misfire_grace))
+            scheduler.resume()
+            self._log_started(scheduler, report)
+            while not self._stop.wait(LOCK_CHECK_SECONDS):
+                if not lock.check():
+                    log.error("the service lock was lost (database connection dropped); stopping")
+                    self.exit_code = 1
+                    break
+            self._shutdown(scheduler)
+        finally:
+            if scheduler is not None and scheduler.running:
+                scheduler.shutdown(wait=False)
+            jobs.bind(None)
+            self._restore_signal_handlers(previous)
+            lock.release()
+        return self.exit_code
+
+    def stop(self) -> None:
+        """Ask the service to stop, as a first signal does."""
+        self._stop.set()
+
+    # -- shutdown --
+
+    def _shutdown(self, scheduler: BackgroundScheduler) -> None:
+        ctx = self.context
+        timeout = parse_duration(self.config.service.shutdown_timeout)
+        ctx.stopping.set()
+        scheduler.pause()
+        running = ctx.running_jobs()
+        start = time.monotonic()
+        deadline = start + timeout
+        clean_stop = min(CLEAN_STOP_MAX, timeout * CLEAN_STOP_SHARE)
+        if running:
+            log.info("stopping: no new jobs; waiting up to %.0f s for %s", timeout, ", ".join(running))
+        else:
+            log.info("stopping: no job was running")
+        if not ctx.wait_idle(until=deadline - clean_stop):
+            ctx.kill_at = deadline
+            ctx.abort.set()
+            log.warning("stopping: %s still running; asking it to stop cleanly within %.0f s",
+                        ", ".join(ctx.running_jobs()), max(0.0, deadline - time.monotonic()))
+            if not ctx.wait_idle(until=deadline + jobs.CHILD_EXIT_WAIT):
+                killed = ctx.kill_children()
+                log.error("stopping: killed %d crawl process(es) that did not stop in time", killed)
+                ctx.wait_idle(until=time.monotonic() + jobs.CHILD_EXIT_WAIT)
+        scheduler.shutdown(wait=False)
+        log.info("stopped after %.1f s", time.monotonic() - start)
+
+    # -- signals --
+
+    def _install_signal_handlers(self) -> dict[int, Any]:
+        if threading.current_thread() is not threading.main_thread():
+            return {}  # embedded (tests, benchmarks): the caller stops us with stop()
+        previous = {}
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous[signum] = signal.signal(signum, self._on_signal)
+        return previous
+
+    def _restore_signal_handlers(self, previous: dict[int, Any]) -> None:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        name = signal.Signals(signum).name
+        if self._stop.is_set():
+            killed = self.context.kill_children()
+            log.warning("%s again: exiting at once (%d crawl process(es) killed)", name, killed)
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(128 + signum)
+        log.info("%s received: stopping (send it again to exit at once)", name)
+        self._stop.set()
+
+    # -- listeners (run in the scheduler's threads) --
+
+    def _on_overrun(self, event: JobSubmissionEvent) -> None:
+        due = ", ".join(_local(t) for t in event.scheduled_run_times)
+        source, _ = run_key(event.job_id)
+        log.warning("%s: overrun: the run due at %s was skipped because the previous run is still going",
+                    event.job_id, due, extra={"job": event.job_id, "source": source, "outcome": "overrun"})
+        self._record_skipped(event.job_id, "overrun", f"due at {due}; the previous run was still going")
+
+    def _on_missed(self, event: JobExecutionEvent) -> None:
+        due = _local(event.scheduled_run_time)
+        source, _ = run_key(event.job_id)
+        log.warning("%s: the run due at %s was missed by more than the grace time; skipped", event.job_id, due,
+                    extra={"job": event.job_id, "source": source, "outcome": "missed"})
+        self._record_skipped(event.job_id, "missed", f"due at {due}; later than service.misfire_grace")
+
+    def _on_error(self, event: JobExecutionEvent) -> None:
+        log.error("%s: the job raised %s: %s", event.job_id, type(event.exception).__name__, event.exception)
+
+    def _record_skipped(self, job_id: str, outcome: str, message: str) -> None:
+        source, _ = run_key(job_id)
+        try:
+            record_skipped(self.db, source, outcome, message)
+        except Exception as exc:
+            log.error("%s: the %s could not be recorded: %s", job_id, outcome, exc)
+
+    def _log_started(self, scheduler: BackgroundScheduler, report: SyncReport) -> None:
+        parts = [f"{len(report.kept)} kept", f"{len(report.added)} added"]
+        if report.rescheduled:
+            parts.append(f"{len(report.rescheduled)} rescheduled ({', '.join(report.rescheduled)})")
+        if report.removed:
+            parts.append(f"{len(report.removed)} removed ({', '.join(report.removed)})")
+        log.info("service started (pid %d): jobs %s", os.getpid(), ", ".join(parts))
+        for job in scheduler.get_jobs():
+            log.info("%s: %s, next run %s", job.id, job.name, _local(job.next_run_time) if job.next_run_time else "none")
+
+
+def _local(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
