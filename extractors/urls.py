@@ -10,6 +10,7 @@ table below adds the trackers Korean portals and newsletters use.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -45,6 +46,7 @@ TRACKING_PARAMS: tuple[str, ...] = (
 )
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+OTHER_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]{0,20}:(?!\d)")  # mailto:, javascript:, tel:
 
 
 def _is_tracking(name: str) -> bool:
@@ -66,6 +68,8 @@ def canonicalize_url(url: str) -> str:
     if not raw:
         raise ValueError("empty URL")
     if "://" not in raw:
+        if OTHER_SCHEME.match(raw):
+            raise ValueError(f"not a web URL: {url!r}")
         if raw.startswith("//"):
             raw = "https:" + raw
         else:
