@@ -1,0 +1,348 @@
+"""Sending digests: queue what is new, build one message per subscriber, hand it over, mark it.
+
+``send_pending`` is the one entry point the command line, the pipeline and the
+scheduler share:
+
+1. queue: configured recipients become subscribers if there are none; every new
+   digest item is fanned out to the subscribers whose filters match (outbox);
+2. recover: messages a crashed run left half-done are settled (outbox);
+3. for each subscriber that is due, its due deliveries become one digest
+   (digest → render → mime), recorded with its Message-ID before it is handed to
+   the transport, then marked sent, deferred or failed by what the transport said.
+
+``immediate`` subscribers are due whenever a run ends (``queue_and_send_immediate``,
+called by replay and crawl): they get one message per run that found something,
+listing everything that run found. ``daily``/``weekly`` subscribers are due when
+the scheduler (or ``planwatch digest --send``) asks for their frequency. A
+deferred message of any subscriber is retried by the first run after its backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from alerts.digest import Digest, build_digest
+from alerts.mime import build_message, new_message_id, recipient_address, sender_address
+from alerts.outbox import (
+    LostRace,
+    Recovery,
+    active_subscribers,
+    claim,
+    defer,
+    drop_unrenderable,
+    due_deliveries,
+    fail,
+    mark_sent,
+    queue_new_items,
+    recover_in_flight,
+)
+from alerts.render import RenderedDigest, RenderError, render_digest
+from alerts.subscribers import FREQUENCIES, SubscriberError, ensure_default_subscribers, find_subscriber
+from alerts.transport import (
+    OutgoingEnvelope,
+    PermanentFailure,
+    SmtpConfigError,
+    TemporaryFailure,
+    Transport,
+    TransportUnavailable,
+    transport_from_config,
+)
+from planwatch.config import Config
+from storage.models import DigestItem, Subscriber, utcnow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    """What one sending run did; ``summary_line`` is what the commands print."""
+
+    messages_sent: int = 0  # accepted by the SMTP server
+    messages_written: int = 0  # written as .eml files
+    items: int = 0  # deliveries marked sent
+    queued: int = 0  # deliveries queued by this run
+    deferred: int = 0  # messages kept for a later attempt
+    failed: int = 0  # messages refused for good
+    recovered: Recovery = field(default_factory=Recovery)
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def messages(self) -> int:
+        return self.messages_sent + self.messages_written
+
+    def summary_line(self) -> str:
+        parts = []
+        if self.messages_sent:
+            parts.append(f"{self.messages_sent} sent")
+        if self.messages_written:
+            parts.append(f"{self.messages_written} written to the outbox")
+        if not parts:
+            parts.append("nothing to send")
+        else:
+            parts.append(f"{self.items} items")
+        if self.deferred:
+            parts.append(f"{self.deferred} deferred")
+        if self.failed:
+            parts.append(f"{self.failed} refused")
+        if self.recovered.unconfirmed:
+            parts.append(f"{self.recovered.unconfirmed} unconfirmed from an interrupted run")
+        return ", ".join(parts)
+
+    # kept short for callers that want the one line under another name
+    summary = summary_line
+
+
+@dataclass(frozen=True)
+class Recipient:
+    id: int
+    email: str
+    name: str | None
+    language: str
+    frequency: str
+
+
+@dataclass
+class Batch:
+    recipient: Recipient
+    delivery_ids: list[int]
+    item_ids: list[int]
+
+
+def to_utc_naive(value: datetime | None) -> datetime:
+    """Timestamps in the database are naive UTC."""
+    if value is None:
+        return utcnow()
+    if value.tzinfo is not None:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value
+
+
+def local_time(now: datetime, config: Config) -> datetime:
+    return now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(config.digest.timezone))
+
+
+def prepare_queue(db, config: Config, now: datetime) -> int:
+    """Default subscribers, then fan-out of new items; returns deliveries queued."""
+    with db.session() as session:
+        ensure_default_subscribers(session, config, now)
+        return queue_new_items(session, now)
+
+
+def _recipient(s: Subscriber) -> Recipient:
+    return Recipient(s.id, s.email, s.name, s.language, s.frequency)
+
+
+def due_batches(
+    db,
+    now: datetime,
+    *,
+    frequencies: Iterable[str],
+    subscriber_email: str | None = None,
+    ignore_backoff: bool = False,
+) -> list[Batch]:
+    """One batch per subscriber with something due.
+
+    A subscriber whose frequency is asked for gets all its due deliveries; any
+    other subscriber only its retries (deliveries that failed before and whose
+    backoff has passed), so a failed daily digest does not wait for tomorrow.
+    """
+    wanted = set(frequencies)
+    batches = []
+    with db.session() as session:
+        subscribers = active_subscribers(session)
+        if subscriber_email is not None:
+            target = find_subscriber(session, subscriber_email)
+            if target is None:
+                raise SubscriberError(f"{subscriber_email} is not subscribed")
+            subscribers = [s for s in subscribers if s.id == target.id]
+        for s in subscribers:
+            due = due_deliveries(session, s.id, now, ignore_backoff=ignore_backoff)
+            if s.frequency not in wanted:
+                due = [d for d in due if d.attempts > 0]
+            if due:
+                batches.append(Batch(_recipient(s), [d.id for d in due], [d.item_id for d in due]))
+    return batches
+
+
+def _items(session, item_ids: list[int]) -> list[DigestItem]:
+    return list(session.scalars(select(DigestItem).where(DigestItem.id.in_(item_ids)).order_by(DigestItem.id)))
+
+
+def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, RenderedDigest] | None:
+    """The digest and its rendering for one batch; None (and the deliveries dropped) if nothing is left."""
+    day = local_time(now, config).date()
+    with db.session() as session:
+        subscriber = session.get(Subscriber, batch.recipient.id)
+        digest = build_digest(session, subscriber, _items(session, batch.item_ids), config, now=now, day=day) \
+            if subscriber is not None else None
+        if digest is None:
+            drop_unrenderable(session, batch.delivery_ids, "the plan or article of this item no longer exists")
+            return None
+    return digest, render_digest(digest, config.digest.template_dir)
+
+
+def send_pending(
+    db,
+    config: Config,
+    outbox_dir: Path | str,
+    *,
+    now: datetime | None = None,
+    frequencies: Iterable[str] = FREQUENCIES,
+    subscriber_email: str | None = None,
+    ignore_backoff: bool = False,
+    transport: Transport | None = None,
+    env: Mapping[str, str] | None = None,
+) -> DeliveryReport:
+    """Queue new items and send every due subscriber its digest; never sends a delivery twice."""
+    now = to_utc_naive(now)
+    report = DeliveryReport()
+    report.queued = prepare_queue(db, config, now)
+    with db.session() as session:
+        report.recovered = recover_in_flight(session, config, now)
+        report.items += report.recovered.delivered
+    batches = due_batches(
+        db, now, frequencies=frequencies, subscriber_email=subscriber_email, ignore_backoff=ignore_backoff
+    )
+    if not batches:
+        return report
+    own_transport = transport is None
+    if transport is None:
+        try:
+            transport = transport_from_config(config, outbox_dir, env)
+        except SmtpConfigError as exc:
+            report.failures.append(str(exc))
+            return report
+    try:
+        _send_batches(db, config, transport, batches, now, report)
+    finally:
+        if own_transport:
+            transport.close()
+    return report
+
+
+def _send_batches(db, config: Config, transport: Transport, batches: list[Batch], now: datetime,
+                  report: DeliveryReport) -> None:
+    sender = sender_address(config.smtp.sender)
+    for index, batch in enumerate(batches):
+        try:
+            composed = compose(db, config, batch, now)
+        except RenderError as exc:
+            report.failures.append(str(exc))
+            return  # a broken template breaks every message: leave everything queued
+        if composed is None:
+            continue
+        digest, rendered = composed
+        recipient = recipient_address(batch.recipient.email, batch.recipient.name)
+        message_id = new_message_id(sender)
+        message = build_message(
+            sender=sender,
+            recipient=recipient,
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=message_id,
+            date=local_time(now, config),
+            language=batch.recipient.language,
+        )
+        path = transport.path_for(message_id, batch.recipient.email, local_time(now, config))
+        try:
+            with db.session() as session:
+                claim(
+                    session,
+                    batch.delivery_ids,
+                    message_id=message_id,
+                    subscriber_id=batch.recipient.id,
+                    transport=transport.name,
+                    path=path,
+                    subject=rendered.subject,
+                    now=now,
+                )
+        except LostRace as exc:
+            log.info("skipping %s: %s", batch.recipient.email, exc)
+            continue
+        envelope = OutgoingEnvelope(message, rendered.html, sender.addr_spec, recipient.addr_spec, message_id, path)
+        try:
+            transport.send(envelope)
+        except TransportUnavailable as exc:
+            _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
+            rest = [d for later in batches[index + 1 :] for d in later.delivery_ids]
+            if rest:
+                with db.session() as session:
+                    defer(session, None, config, now, str(exc), delivery_ids=rest)
+                report.deferred += len(batches) - index - 1
+            return
+        except PermanentFailure as exc:
+            with db.session() as session:
+                fail(session, message_id, batch.recipient.id, now, str(exc), address_refused=exc.address_refused)
+            report.failed += 1
+            report.failures.append(f"{batch.recipient.email}: {exc}")
+            continue
+        except TemporaryFailure as exc:
+            _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
+            continue
+        except Exception as exc:  # a bug or an unforeseen library error: keep the items, say so
+            log.exception("sending to %s failed unexpectedly", batch.recipient.email)
+            _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {type(exc).__name__}: {exc}")
+            continue
+        with db.session() as session:
+            report.items += mark_sent(session, message_id, now)
+        if transport.name == "file":
+            report.messages_written += 1
+        else:
+            report.messages_sent += 1
+        log.info("digest %s with %d items to %s", message_id, len(digest.item_ids), batch.recipient.email)
+
+
+def _deferred(db, config: Config, now: datetime, report: DeliveryReport, message_id: str, reason: str) -> None:
+    with db.session() as session:
+        defer(session, message_id, config, now, reason)
+    report.deferred += 1
+    report.failures.append(reason)
+
+
+def queue_and_send_immediate(
+    db,
+    config: Config,
+    outbox_dir: Path | str,
+    now: datetime | None = None,
+    *,
+    transport: Transport | None = None,
+    env: Mapping[str, str] | None = None,
+) -> DeliveryReport:
+    """End of a replay or crawl: queue what it found and send ``immediate`` subscribers (and due retries)."""
+    return send_pending(db, config, outbox_dir, now=now, frequencies=("immediate",), transport=transport, env=env)
+
+
+def preview_digest(
+    db,
+    config: Config,
+    *,
+    subscriber_email: str | None = None,
+    now: datetime | None = None,
+) -> tuple[str, Digest, RenderedDigest] | None:
+    """What the next digest would be for a subscriber, marking nothing sent.
+
+    Everything the subscriber has queued is included, whatever its backoff. With no
+    address, the first active subscriber that has something queued is shown.
+    Returns (email, digest, rendering) or None when nothing is queued.
+    """
+    now = to_utc_naive(now)
+    prepare_queue(db, config, now)
+    batches = due_batches(db, now, frequencies=FREQUENCIES, subscriber_email=subscriber_email, ignore_backoff=True)
+    if not batches:
+        return None
+    batch = batches[0]
+    day = local_time(now, config).date()
+    with db.session() as session:
+        subscriber = session.get(Subscriber, batch.recipient.id)
+        digest = build_digest(session, subscriber, _items(session, batch.item_ids), config, now=now, day=day)
+    if digest is None:
+        return None
+    return batch.recipient.email, digest, render_digest(digest, config.digest.template_dir)

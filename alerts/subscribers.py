@@ -1,0 +1,303 @@
+"""Subscribers: who receives digests, filtered how, how often and in which language.
+
+Everything a user types about a subscriber is checked here before it is stored: the
+address (email-validator, no DNS), places against the gazetteer, events against the
+taxonomy. A bad value is refused with one line naming it. Configured recipients
+(``digest.recipients``) become ``immediate`` subscribers when the database has none,
+so a fresh install writes its first digest without any set-up.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from alerts.labels import LANGUAGES, STAGE_LABELS
+from planwatch.config import Config
+from planwatch.records import EVENT_TYPES
+from storage.models import Delivery, Subscriber, utcnow
+
+FREQUENCIES: tuple[str, ...] = ("immediate", "daily", "weekly")
+DEFAULT_FREQUENCY = "daily"
+DEFAULT_LANGUAGE = "ko"
+
+# Mail for a local account (``planwatch@localhost``) is legitimate on a single machine,
+# though email-validator refuses dotless and special-use domains.
+LOCAL_DOMAINS: tuple[str, ...] = ("localhost",)
+
+MAX_NAME = 200
+MAX_KEYWORD = 100
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+
+
+class SubscriberError(ValueError):
+    """A refused subscriber value, phrased as the one line the user sees."""
+
+
+@dataclass(frozen=True)
+class SubscriberFilters:
+    """A subscriber's filters, normalized: official place names, event codes, trimmed keywords."""
+
+    provinces: tuple[str, ...] = ()
+    municipalities: tuple[str, ...] = ()
+    events: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+
+
+@dataclass
+class SubscriberRow:
+    """One line of ``planwatch subscribers list``."""
+
+    email: str
+    name: str | None
+    frequency: str
+    language: str
+    active: bool
+    filters: SubscriberFilters
+    pending: int
+    last_sent: datetime | None
+    permanent_failure: str | None
+
+
+def normalize_email(address: str) -> str:
+    """The address as stored (domain lower-cased, IDN in ASCII), or SubscriberError."""
+    raw = (address or "").strip()
+    local, _, domain = raw.rpartition("@")
+    try:
+        if local and domain.lower() in LOCAL_DOMAINS:
+            # check the local part on a neutral domain, keep the local one
+            checked = validate_email(f"{local}@example.com", check_deliverability=False, allow_smtputf8=False)
+            return f"{checked.local_part}@{domain.lower()}"
+        checked = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
+    except EmailNotValidError as exc:
+        raise SubscriberError(f"{clean_text(raw)!r} is not a valid e-mail address: {exc}") from None
+    return checked.ascii_email or checked.normalized
+
+
+def clean_text(value: str | None, limit: int = MAX_NAME) -> str:
+    """One line of plain text: control characters (CR, LF, TAB, NUL) become spaces."""
+    return " ".join(_CONTROL.sub(" ", value or "").split())[:limit]
+
+
+def split_values(values: Iterable[str] | None) -> list[str]:
+    """``("경기도,전라남도", "시흥시")`` → ``["경기도", "전라남도", "시흥시"]``: repeated or comma-separated."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(part.strip() for part in str(value).split(",") if part.strip())
+    return out
+
+
+def _gazetteer():
+    try:
+        from extractors.gazetteer import normalize_municipality, normalize_province
+    except ImportError:
+        raise SubscriberError("place filters need the gazetteer (extractors.gazetteer), which is not installed") from None
+    return normalize_province, normalize_municipality
+
+
+def _event_code(value: str) -> str | None:
+    wanted = value.strip()
+    if wanted in EVENT_TYPES:
+        return wanted
+    for labels in STAGE_LABELS.values():
+        for code, label in labels.items():
+            if wanted.casefold() == label.casefold():
+                return code
+    return None
+
+
+def validate_filters(
+    provinces: Iterable[str] = (),
+    municipalities: Iterable[str] = (),
+    events: Iterable[str] = (),
+    keywords: Iterable[str] = (),
+) -> SubscriberFilters:
+    """Normalize every filter value, refusing the first unknown one by name."""
+    province_values, municipality_values = split_values(provinces), split_values(municipalities)
+    if province_values or municipality_values:
+        normalize_province, normalize_municipality = _gazetteer()
+    out_provinces: list[str] = []
+    for value in province_values:
+        official = normalize_province(value)
+        if not official:
+            raise SubscriberError(f"unknown province {value!r} (expected a 광역 government such as 경기도 or 대전광역시)")
+        _append_once(out_provinces, official)
+    out_municipalities: list[str] = []
+    for value in municipality_values:
+        official = normalize_municipality(value)
+        if not official:
+            raise SubscriberError(f"unknown municipality {value!r} (expected a local government such as 안양시)")
+        _append_once(out_municipalities, official)
+    out_events: list[str] = []
+    for value in split_values(events):
+        code = _event_code(value)
+        if code is None:
+            raise SubscriberError(f"unknown event {value!r} (expected one of: {', '.join(EVENT_TYPES)})")
+        _append_once(out_events, code)
+    out_keywords: list[str] = []
+    for value in split_values(keywords):
+        keyword = clean_text(value, MAX_KEYWORD + 1)
+        if len(keyword) > MAX_KEYWORD:
+            raise SubscriberError(f"keyword {keyword[:20]!r}... is longer than {MAX_KEYWORD} characters")
+        if keyword:
+            _append_once(out_keywords, keyword)
+    return SubscriberFilters(tuple(out_provinces), tuple(out_municipalities), tuple(out_events), tuple(out_keywords))
+
+
+def _append_once(values: list[str], value: str) -> None:
+    if value not in values:
+        values.append(value)
+
+
+def filters_of(subscriber: Subscriber) -> SubscriberFilters:
+    return SubscriberFilters(
+        tuple(subscriber.provinces or ()),
+        tuple(subscriber.municipalities or ()),
+        tuple(subscriber.events or ()),
+        tuple(subscriber.keywords or ()),
+    )
+
+
+def find_subscriber(session: Session, email: str) -> Subscriber | None:
+    try:
+        address = normalize_email(email)
+    except SubscriberError:
+        address = email.strip()
+    return session.scalars(select(Subscriber).where(func.lower(Subscriber.email) == address.lower())).first()
+
+
+def add_subscriber(
+    session: Session,
+    email: str,
+    *,
+    name: str | None = None,
+    provinces: Iterable[str] = (),
+    municipalities: Iterable[str] = (),
+    events: Iterable[str] = (),
+    keywords: Iterable[str] = (),
+    frequency: str = DEFAULT_FREQUENCY,
+    language: str = DEFAULT_LANGUAGE,
+) -> Subscriber:
+    """Validate and store a new subscriber; an address already subscribed is refused."""
+    address = normalize_email(email)
+    if frequency not in FREQUENCIES:
+        raise SubscriberError(f"unknown frequency {frequency!r} (expected one of: {', '.join(FREQUENCIES)})")
+    if language not in LANGUAGES:
+        raise SubscriberError(f"unknown language {language!r} (expected one of: {', '.join(LANGUAGES)})")
+    filters = validate_filters(provinces, municipalities, events, keywords)
+    if find_subscriber(session, address) is not None:
+        raise SubscriberError(f"{address} is already subscribed (remove it first to change its filters)")
+    subscriber = Subscriber(
+        email=address,
+        name=clean_text(name) or None,
+        provinces=list(filters.provinces),
+        municipalities=list(filters.municipalities),
+        events=list(filters.events),
+        keywords=list(filters.keywords),
+        frequency=frequency,
+        language=language,
+        active=True,
+    )
+    session.add(subscriber)
+    session.flush()
+    return subscriber
+
+
+def _require(session: Session, email: str) -> Subscriber:
+    subscriber = find_subscriber(session, email)
+    if subscriber is None:
+        raise SubscriberError(f"{clean_text(email)} is not subscribed")
+    return subscriber
+
+
+def remove_subscriber(session: Session, email: str) -> None:
+    """Delete the subscriber and its outbox rows (its sent history goes with it)."""
+    subscriber = _require(session, email)
+    session.delete(subscriber)
+    session.flush()
+
+
+def pause_subscriber(session: Session, email: str) -> Subscriber:
+    """Stop sending; what is already queued waits, items found meanwhile are not queued."""
+    subscriber = _require(session, email)
+    subscriber.active = False
+    return subscriber
+
+
+def resume_subscriber(session: Session, email: str) -> Subscriber:
+    """Send again; also clears a recorded permanent failure (the address was fixed)."""
+    subscriber = _require(session, email)
+    subscriber.active = True
+    subscriber.permanent_failure = None
+    return subscriber
+
+
+def list_subscribers(session: Session) -> list[SubscriberRow]:
+    pending = dict(
+        session.execute(
+            select(Delivery.subscriber_id, func.count())
+            .where(Delivery.status.in_(("queued", "sending")))
+            .group_by(Delivery.subscriber_id)
+        ).all()
+    )
+    last_sent = dict(
+        session.execute(
+            select(Delivery.subscriber_id, func.max(Delivery.sent_at))
+            .where(Delivery.status == "sent")
+            .group_by(Delivery.subscriber_id)
+        ).all()
+    )
+    rows = []
+    for s in session.scalars(select(Subscriber).order_by(Subscriber.email)):
+        rows.append(
+            SubscriberRow(
+                email=s.email,
+                name=s.name,
+                frequency=s.frequency,
+                language=s.language,
+                active=s.active,
+                filters=filters_of(s),
+                pending=int(pending.get(s.id, 0)),
+                last_sent=last_sent.get(s.id),
+                permanent_failure=s.permanent_failure,
+            )
+        )
+    return rows
+
+
+def ensure_default_subscribers(session: Session, config: Config, now: datetime | None = None) -> list[str]:
+    """With no subscriber at all, the configured recipients become ``immediate`` subscribers.
+
+    Returns the addresses added. Two processes doing this at once may both try: the
+    unique address keeps one row each (the loser's flush fails and is rolled back to
+    the savepoint).
+    """
+    if session.scalar(select(func.count()).select_from(Subscriber)):
+        return []
+    added: list[str] = []
+    for recipient in config.digest.recipients:
+        address = normalize_email(recipient)
+        if address in added:
+            continue
+        try:
+            with session.begin_nested():
+                session.add(
+                    Subscriber(
+                        email=address,
+                        frequency="immediate",
+                        language=DEFAULT_LANGUAGE,
+                        active=True,
+                        created_at=now or utcnow(),
+                    )
+                )
+        except IntegrityError:  # a concurrent process added the same address first
+            continue
+        added.append(address)
+    return added
