@@ -1,0 +1,97 @@
+"""The local committee that steers a plan: its name, its size and its chairs.
+
+The name is the first ``…위원회`` whose words say 4차 산업혁명, 스마트도시, 디지털 or AI,
+with the government's name kept when the text puts it in front. The size is taken
+only from a statement of composition (``전문가 13명으로 구성``, ``위원 19명``,
+``19명으로 구성된``), never from attendance (``20여 명이 참석``, ``10명이 참석``).
+Chairs come from ``A 시장과 B 총장을 공동위원장으로``, ``위원장은 A``, ``A(공동위원장)``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from planwatch.records import Committee
+
+TOPIC_IN_NAME = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털|인공지능|AI|데이터)"
+COMMITTEE_NAME = re.compile(
+    rf"(?P<gov>[가-힣]{{1,8}}(?:특별시|광역시|특별자치시|특별자치도|도|시|군|구)\s)?"
+    rf"(?P<name>{TOPIC_IN_NAME}[가-힣A-Za-z0-9 ]{{0,12}}?위원회)"
+)
+# Composition, not attendance.
+SIZE_RULES: tuple[re.Pattern[str], ...] = (
+    re.compile(r"(?P<n>\d{1,3})\s?명(?:으로|이)\s?(?:구성|꾸려|이뤄|이루어|위촉)"),
+    re.compile(r"(?:위원|전문가|민간위원|위원들)\s?(?:총\s?)?(?P<n>\d{1,3})\s?명(?!\s?(?:이|가)?\s?참석)(?!\w*\s?참석)"),
+    re.compile(r"(?:총\s?)?(?P<n>\d{1,3})\s?명의\s?(?:위원|전문가|민간위원)"),
+)
+ATTENDANCE = re.compile(r"참석|참여했|모였|자리했|함께했")
+CHAIR_RULES: tuple[re.Pattern[str], ...] = (
+    # 권선택 시장과 신성철 카이스트 총장을 공동위원장으로
+    re.compile(r"(?P<who>[가-힣A-Za-z ]{2,40}?)(?:을|를)\s?(?:공동\s?)?위원장으로"),
+    # 위원장은 홍길동 부시장이 맡았다 / 위원장에 홍길동 교수가 선출
+    re.compile(r"(?:공동\s?)?위원장(?:은|에는|에|으로는)\s(?P<who>[가-힣A-Za-z ]{2,30}?)(?:이|가)\s(?:맡|선출|위촉|선임)"),
+    # 신성철 카이스트 총장(공동위원장)
+    re.compile(r"(?P<who>[가-힣]{2,4}\s[가-힣A-Za-z ]{1,20}?)\((?:공동)?위원장\)"),
+)
+PERSON_TITLE = re.compile(
+    r"(?:[가-힣]{2,4}\s)(?:[가-힣A-Za-z]+\s){0,2}?(?:시장|군수|구청장|지사|부시장|부군수|부구청장|총장|교수|원장|"
+    r"대표|이사장|회장|소장|센터장|위원장|의장|청장|본부장|박사|부지사)"
+)
+PARTICLE_END = re.compile(r"(?:는|은|에서|를|을|의|에|이|가|로)$")
+NOT_A_NAME = frozenset({"이날", "이번", "또한", "특히", "한편", "이어", "현재", "당시", "새로", "이에"})
+LIST_SPLIT = re.compile(r"(?<=[장수수사])(?:과|와)\s|,\s?")
+
+
+def find_committee(sentences: list[str]) -> Committee | None:
+    """The committee the article is about, or None when it names none."""
+    names = [
+        (bool(m.group("gov")), re.sub(r"\s+", " ", ((m.group("gov") or "") + m.group("name")).strip()))
+        for s in sentences
+        for m in COMMITTEE_NAME.finditer(s)
+    ]
+    # The government's own name in front identifies the committee best: take that form first.
+    name = next((n for owned, n in names if owned), names[0][1] if names else None)
+    if name is None:
+        return None
+    return Committee(name=name, size=_size(sentences), chairs=_chairs(sentences))
+
+
+def _size(sentences: list[str]) -> int | None:
+    for s in sentences:
+        if "위원" not in s and "구성" not in s:
+            continue
+        for rule in SIZE_RULES:
+            for m in rule.finditer(s):
+                tail = s[m.end():m.end() + 12]
+                if ATTENDANCE.search(tail) or "여" in s[m.start("n"):m.end()]:
+                    continue
+                return int(m.group("n"))
+    return None
+
+
+def _chairs(sentences: list[str]) -> list[str]:
+    for s in sentences:
+        for rule in CHAIR_RULES:
+            m = rule.search(s)
+            if not m:
+                continue
+            who = m.group("who").strip()
+            who = re.split(r"\s(?:이날|이번|특히|또|시는|군은|구는)\s", who)[-1]
+            people = [p.strip() for p in LIST_SPLIT.split(who) if p.strip()]
+            people = [_trim_to_person(p) for p in people]
+            people = [p for p in people if p]
+            if people:
+                return people
+    return []
+
+
+def _trim_to_person(text: str) -> str | None:
+    """Keep ``name title`` from the end of a phrase: ``에서는 권선택 시장`` → ``권선택 시장``."""
+    words = text.split()
+    for i in range(len(words)):
+        candidate = " ".join(words[i:])
+        if any(PARTICLE_END.search(w) for w in words[i:-1]):
+            continue
+        if words[i] not in NOT_A_NAME and PERSON_TITLE.fullmatch(candidate):
+            return candidate
+    return None

@@ -1,0 +1,117 @@
+"""How many strategies, tasks, action tasks and projects a plan has, and what a revision changed.
+
+Korean plans are summed up as ``4대 전략·10대 과제·29개 사업``. A *count* is a number
+with an optional counter (개/대/가지) followed by one word of ``COUNT_WORDS``; counts
+that follow each other with only separators between them (``·``, ``,``, ``및``) form a
+*group*. A revision is told as two groups: ``당초 3개 전략 12개 과제에서 4개 전략 17개
+과제로 확대`` or ``7개 전략과제 및 17개 실행과제를 담은 … 9개 전략과제 및 31개
+실행과제로 확대``: the group before is the previous state, the one before ``로 확대``
+the new one.
+
+Numbers of other things (``5대 특화산업``, ``4단계``, ``7개 기관``) are not counts:
+their word is not in the table. ``분야`` counts as strategies only inside a group
+with tasks (``3개 분야 12개 과제``), never alone (``4개 분야`` of an agreement).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from planwatch.records import Counts
+
+# field ← the words Korean plans use for it (longest first within the regex).
+COUNT_WORDS: dict[str, tuple[str, ...]] = {
+    "strategies": (
+        "전략방향", "전략 방향", "추진전략", "추진 전략", "핵심전략", "발전전략", "전략목표", "추진방향",
+        "추진 방향", "전략",
+    ),
+    "tasks": ("전략과제", "추진과제", "중점과제", "중점 과제", "핵심과제", "정책과제", "대표과제", "과제"),
+    "action_tasks": (
+        "세부 추진과제", "세부추진과제", "세부 실행과제", "실행과제", "세부과제", "세부 과제", "실천과제",
+        "단위과제",
+    ),
+    "projects": ("세부사업", "세부 사업", "단위사업", "핵심사업", "세부 프로젝트", "프로젝트", "사업"),
+    "areas": ("분야", "영역"),
+}
+# What may follow the count word: a particle, or nothing Korean.
+AFTER_WORD = r"(?=(?:은|는|이|가|을|를|의|에|에는|와|과|로|으로|도|으로는|에서|별|등|만|다|였다|이다|이며|였으나|였던)?(?![가-힣]))"
+_WORD_TO_FIELD = {w: f for f, words in COUNT_WORDS.items() for w in words}
+COUNT = re.compile(
+    r"(?<![\d.])(?P<n>\d{1,3})\s?(?:개|대|가지)?\s?(?P<word>"
+    + "|".join(sorted(map(re.escape, _WORD_TO_FIELD), key=len, reverse=True))
+    + r")"
+    + AFTER_WORD
+    + r"(?P<particle>[가-힣]{0,3})"
+)
+# Between two counts of one group.
+GROUP_GLUE = re.compile(r"^\s?(?:[·,/]|및|와|과|그리고)?\s?(?:\(\s?[^()]{0,20}\)\s?)?[·,]?\s?$")
+# A group that is the state before a change.
+BEFORE_MARKER = re.compile(r"(?:당초|기존|종전|이전|제1기|1기|지난\s?계획)[^.]{0,30}$")
+REVISION_VERB = re.compile(r"^[^.]{0,25}?(?:확대|늘|변경|조정|개편|재편|수정|보완|확장|증가|바뀌|축소|세분화|재구성)")
+ARROW = re.compile(r"^\s?(?:→|->|⇒|에서)\s?")
+
+
+@dataclass
+class CountGroup:
+    start: int
+    end: int
+    values: dict[str, int] = field(default_factory=dict)
+    particle: str = ""  # the particle after the last count: 에서, 로, 를 ...
+    previous: bool = False
+    revised: bool = False  # the new side of a revision
+
+
+def find_count_groups(text: str) -> list[CountGroup]:
+    """Count groups of ``text`` left to right, each marked previous or not."""
+    groups: list[CountGroup] = []
+    for m in COUNT.finditer(text):
+        field_name = _WORD_TO_FIELD[m.group("word")]
+        n = int(m.group("n"))
+        last = groups[-1] if groups else None
+        if last is not None and field_name not in last.values and GROUP_GLUE.match(text[last.end:m.start()]):
+            last.values[field_name] = n
+            last.end = m.end("word")
+            last.particle = m.group("particle")
+        else:
+            groups.append(CountGroup(m.start(), m.end("word"), {field_name: n}, m.group("particle")))
+    for g in groups:
+        _settle_areas(g)
+    _mark_previous(text, groups)
+    return [g for g in groups if g.values]
+
+
+def _settle_areas(group: CountGroup) -> None:
+    areas = group.values.pop("areas", None)
+    if areas is not None and "strategies" not in group.values and len(group.values) >= 1:
+        group.values["strategies"] = areas
+
+
+def _mark_previous(text: str, groups: list[CountGroup]) -> None:
+    for a, b in zip(groups, groups[1:]):
+        between = text[a.end:b.start]
+        if "\n" in between or re.search(r"[.!?]\s", between):
+            continue
+        revised = a.particle.startswith("에서") or ARROW.match(text[a.end:]) is not None
+        revised = revised or (b.particle in ("로", "으로") and REVISION_VERB.match(text[b.end:]) is not None)
+        if revised and set(a.values) & set(b.values):
+            a.previous = True
+            b.revised = True
+    for g in groups:
+        if not g.previous and not g.revised and BEFORE_MARKER.search(text[max(0, g.start - 40):g.start]):
+            sentence_rest = re.split(r"[.!?]\s", text[g.end:], maxsplit=1)[0]
+            if not COUNT.search(sentence_rest):
+                g.previous = True
+
+
+def plan_counts(texts: list[str]) -> tuple[Counts, Counts | None]:
+    """The plan's counts and, when a revision is told, the counts before it."""
+    new: dict[str, int] = {}
+    old: dict[str, int] = {}
+    for text in texts:
+        for g in find_count_groups(text):
+            target = old if g.previous else new
+            for k, v in g.values.items():
+                target.setdefault(k, v)
+    previous = Counts(**old) if old else None
+    return Counts(**new), previous

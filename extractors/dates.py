@@ -1,0 +1,159 @@
+"""Dates as Korean news writes them, resolved against the publication date.
+
+Reports name days relative to when they are printed: ``지난 16일`` (this month, or the
+previous one when 16 is after the publication day), ``24일``, ``31일(월)``, ``오는 5일``
+(the future), ``지난달 28일``, ``5월 24일`` (the year that puts it closest to
+publication), ``2월 중`` and ``최근`` (month precision). ``find_dates`` returns every
+such expression with its resolved date, its precision and whether the sentence uses
+it for the announcement (``…했다고 20일 밝혔다``) rather than for the event.
+"""
+
+from __future__ import annotations
+
+import re
+from calendar import monthrange
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+Precision = str  # day | month | year
+
+# One table, tried in order at each position; the first that matches wins.
+# Group names: y (year), m (month), d (day), dir (지난/오는 direction), rel (relative month).
+DATE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("ymd", re.compile(r"(?P<y>(?:19|20)\d{2})\s?년\s?(?P<m>\d{1,2})\s?월\s?(?P<d>\d{1,2})\s?일")),
+    ("ymd", re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d{2})[.-]\s?(?P<m>\d{1,2})[.-]\s?(?P<d>\d{1,2})(?![\d~-])")),
+    ("ym", re.compile(r"(?P<y>(?:19|20)\d{2})\s?년\s?(?P<m>\d{1,2})\s?월(?!\s?\d{1,2}\s?일)")),
+    ("rel_md", re.compile(r"(?P<rel>지난\s?달|지난\s?월|전달|다음\s?달|내달|이달|이번\s?달)\s?(?P<d>\d{1,2})\s?일(?!\s?(?:간|동안))")),
+    ("rel_m", re.compile(r"(?P<rel>지난\s?달|다음\s?달|내달|이달|이번\s?달)\s?(?:초|중순|말|중|께)?")),
+    ("md", re.compile(r"(?:(?P<dir>지난|오는)\s?)?(?<!\d)(?P<m>\d{1,2})\s?월\s?(?P<d>\d{1,2})\s?일(?!\s?(?:간|동안))")),
+    ("d", re.compile(r"(?:(?P<dir>지난|오는)\s?)?(?<![\d.월~-])(?P<d>\d{1,2})\s?일(?!\s?(?:간|동안|째|분|만에|이내|전))(?:\s?\([월화수목금토일]\))?")),
+    ("m", re.compile(r"(?:(?P<dir>지난|오는|올해|올)\s?)?(?<![\d.~-])(?P<m>\d{1,2})\s?월(?!\s?\d)(?:\s?(?:초|중순|말|중|께|경))?")),
+    ("recent", re.compile(r"최근|얼마\s?전")),
+    ("yesterday", re.compile(r"어제")),
+)
+# Where a date expression can begin: trying the table only there keeps this fast.
+DATE_STARTS = re.compile(r"(?<!\d)\d|지난|오는|다음|내달|이달|이번|전달|최근|얼마|어제|올해|올")
+ANNOUNCE_AFTER = re.compile(r"\s{0,2}(?:밝혔다|밝혔으며|밝혔고|전했다|알렸다|발표했다|설명했다)")
+
+
+@dataclass(frozen=True)
+class DateMention:
+    start: int
+    end: int
+    text: str
+    date: date
+    precision: Precision
+    announcement: bool = False  # "…했다고 20일 밝혔다": when it was said, not when it happened
+    vague: bool = False  # 최근: the month of publication, known only roughly
+
+
+def find_dates(text: str, published: date) -> list[DateMention]:
+    """Every date expression in ``text``, left to right, resolved against ``published``."""
+    out: list[DateMention] = []
+    end = 0
+    for start in DATE_STARTS.finditer(text):
+        if start.start() < end:
+            continue
+        hit = _match_at(text, start.start(), published)
+        if hit is not None:
+            out.append(hit)
+            end = hit.end
+    return out
+
+
+def _match_at(text: str, pos: int, published: date) -> DateMention | None:
+    for kind, pattern in DATE_PATTERNS:
+        m = pattern.match(text, pos)
+        if m is None or m.end() == m.start():
+            continue
+        if pos > 0 and kind in ("d", "m", "md", "recent") and text[pos - 1].isdigit():
+            continue
+        resolved = _resolve(kind, m, published)
+        if resolved is None:
+            continue
+        when, precision = resolved
+        announce = bool(ANNOUNCE_AFTER.match(text, m.end()))
+        return DateMention(m.start(), m.end(), m.group(), when, precision, announce, kind == "recent")
+    return None
+
+
+def _resolve(kind: str, m: re.Match[str], pub: date) -> tuple[date, Precision] | None:
+    g = m.groupdict()
+    try:
+        if kind == "ymd":
+            return date(int(g["y"]), int(g["m"]), int(g["d"])), "day"
+        if kind == "ym":
+            return date(int(g["y"]), int(g["m"]), 1), "month"
+        if kind in ("rel_md", "rel_m"):
+            shift = _relative_month_shift(g["rel"])
+            y, mo = _add_months(pub.year, pub.month, shift)
+            if kind == "rel_m":
+                return date(y, mo, 1), "month"
+            return date(y, mo, int(g["d"])), "day"
+        if kind == "md":
+            return _closest_year(int(g["m"]), int(g["d"]), pub, g.get("dir")), "day"
+        if kind == "d":
+            return resolve_day(int(g["d"]), pub, g.get("dir")), "day"
+        if kind == "m":
+            direction = g.get("dir")
+            if direction in ("올해", "올"):
+                return date(pub.year, int(g["m"]), 1), "month"
+            d = _closest_year(int(g["m"]), 1, pub.replace(day=1), direction)
+            return d, "month"
+        if kind == "recent":
+            return pub.replace(day=1), "month"
+        if kind == "yesterday":
+            return pub - timedelta(days=1), "day"
+    except ValueError:
+        return None
+    return None
+
+
+def resolve_day(day: int, published: date, direction: str | None = None) -> date:
+    """A day of month alone: this month, unless that would contradict the tense.
+
+    ``지난 N일`` and a bare ``N일`` after the publication day mean the previous month
+    (news rarely announces dates ahead without ``오는``); ``오는 N일`` before the
+    publication day means the next month.
+    """
+    if not 1 <= day <= 31:
+        raise ValueError(f"no day {day}")
+    y, m = published.year, published.month
+    if direction == "오는":
+        if day < published.day:
+            y, m = _add_months(y, m, 1)
+    elif day > published.day:
+        y, m = _add_months(y, m, -1)
+    while day > monthrange(y, m)[1]:  # 31일 in a 30-day month: one more month back
+        y, m = _add_months(y, m, 1 if direction == "오는" else -1)
+    return date(y, m, day)
+
+
+def _closest_year(month: int, day: int, pub: date, direction: str | None) -> date:
+    options = []
+    for y in (pub.year - 1, pub.year, pub.year + 1):
+        try:
+            options.append(date(y, month, day))
+        except ValueError:
+            continue
+    if direction == "지난":
+        options = [d for d in options if d <= pub] or options
+    elif direction == "오는":
+        options = [d for d in options if d >= pub] or options
+    if not options:
+        raise ValueError("no such date")
+    return min(options, key=lambda d: (abs((d - pub).days), d > pub))
+
+
+def _relative_month_shift(word: str) -> int:
+    word = word.replace(" ", "")
+    if word in ("지난달", "지난월", "전달"):
+        return -1
+    if word in ("다음달", "내달"):
+        return 1
+    return 0
+
+
+def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1

@@ -1,0 +1,258 @@
+"""Article → Extraction: the plan record one news article tells.
+
+``extract_plan`` is pure and fast: regex tables, no I/O after the gazetteer is read
+once. It cuts the article into passages (``extractors.passages``), finds the acting
+government (``actor``), the step and its date (``events``), the plan's name, family,
+phase and period (this module), its vision, counts and listed items, the committee
+and the agreement's partners, and judges relevance from the signals that fired.
+
+Rules of this module:
+
+- *Title*: a quoted name containing 계획 beats an unquoted one; among them, the one
+  with a phase or period (``제2기(2025-2029) …``) and a main-plan word (종합계획,
+  기본계획, 마스터플랜, 스마트도시계획) wins. Trailing work words (``수립``, ``연구
+  용역``) are cut. A name without the government's name gets it in front
+  (``4차산업혁명 촉진 기본계획`` → ``광양시 4차산업혁명 촉진 기본계획``).
+- *Family*: the first topic named in the title, else in the committee name, else in
+  the head.
+- *Phase*: ``제N기``/``제N차`` in the title, else the highest ``N기 계획`` of the text.
+- *Period*: a year range in the title, else one in a sentence about the plan (not
+  one tied to another phase: ``제1기(2020-2024)``), else ``YYYY년부터 N년간``,
+  ``내년부터 N년간`` (publication year + 1), ``올해부터 N년간``, and ``향후/앞으로
+  N년간`` whose start is the publication year, or the next year when the article
+  appears in October or later (plans announced in autumn start in January).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.actor import Actor, find_actor
+from extractors.committee import find_committee
+from extractors.counts import plan_counts
+from extractors.events import build_event
+from extractors.items import plan_items
+from extractors.partners import find_partners
+from extractors.passages import Passages, article_passages
+from extractors.relevance import TOPIC_PATTERNS, RelevanceInput, judge
+from extractors.vision import find_vision
+from planwatch.records import Article, Extraction, PlanFacts
+
+TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보)"
+MAIN_PLAN_WORD = re.compile(r"(?:종합계획|기본계획|마스터\s?플랜|스마트\s?도시\s?계획|중장기\s?계획|발전계획)$")
+PLAN_END = r"(?:종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
+QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'”\"」』]")
+# An unquoted name: optional phase and period, optional government, a topic, up to four
+# noun words, a plan word. Words with particles (을, 를, 위한 …) end it.
+UNQUOTED = re.compile(
+    rf"(?:제\s?\d{{1,2}}\s?[기차]\s?)?(?:\(\s?\d{{4}}\s?[-~–]\s?\d{{2,4}}\s?\)\s?)?(?:[가-힣]{{1,8}}(?:시|군|구|도)\s)?"
+    rf"{TOPIC}(?:\s?[가-힣A-Za-z0-9·]+?){{0,4}}?\s?{PLAN_END}"
+    r"(?=(?:은|는|이|가|을|를|의|에|과|와|도|으로|로|안|수립|에는|에서)?(?![가-힣]))"
+)
+NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시티)$")
+PARTICLE_WORD = re.compile(r"(?:을|를|은|는|에서|으로|와|과|하고|하는|위한|위해|한|된|할|인|에|의)$")
+TRAILING_WORK = re.compile(r"\s?(?:수립|연구|학술|용역|수립용역|연구용역|보고회|착수|중간|최종|\(안\)|안)+$")
+PHASE = re.compile(r"제\s?(\d{1,2})\s?[기차]")
+PHASE_IN_TEXT = re.compile(r"(?:제\s?)?(\d{1,2})\s?기\s?(?:\([^)]*\)\s?)?[^.]{0,25}?계획")
+YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)?\d{2})(?:\d{2})?\s?년?(?:까지)?(?!\d)")
+YEAR_RANGE_FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)\d{2})\s?년?(?:까지)?(?!\d)")
+YEAR_RANGE_SHORT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-~–]\s?(\d{2})(?!\d)")
+SPAN = re.compile(r"(?P<from>향후|앞으로|내년부터|올해부터|(?P<y>(?:19|20)\d{2})\s?년부터)\s?(?P<n>\d{1,2})\s?(?:년간|년\s?동안|개년)")
+OTHER_PHASE_BEFORE = re.compile(r"제?\s?(\d{1,2})\s?기\s?\(?\s?$")
+MAX_PERIOD_YEARS = 20
+
+
+@dataclass
+class TitleCandidate:
+    text: str
+    score: float
+
+
+def extract_plan(article: Article) -> Extraction:
+    """Everything one article tells about a local plan; see the module rules."""
+    passages = article_passages(article)
+    actor = find_actor(passages, article.outlet)
+    lead = passages.lead()
+    published = article.published.date() if article.published else None
+    event = build_event(passages.title, passages.subtitle, lead, published)
+    committee = find_committee([passages.title, passages.subtitle, *passages.sentences])
+    title = plan_title(passages, actor)
+    relevance = judge(
+        RelevanceInput(
+            title=passages.title,
+            head=passages.head,
+            first_line="\n".join([passages.title, *(passages.paragraphs[:1])]),
+            lead_first=lead[0] if lead else "",
+            body=passages.body,
+            actor_name=actor.government.name if actor else None,
+            actor_in_head=_actor_in_head(actor),
+            plan_title=title,
+            committee_name=committee.name if committee else None,
+            event_type=event.type,
+        )
+    )
+    if not relevance.relevant or actor is None:
+        return Extraction(relevance=relevance)
+    texts = [passages.title, passages.subtitle, *passages.paragraphs]
+    counts, previous = plan_counts(texts)
+    gov = actor.government
+    plan = PlanFacts(
+        municipality=gov.name,
+        province=gov.province,
+        title=title,
+        family=plan_family(title, committee.name if committee else None, passages.head),
+        phase=plan_phase(title, passages.body),
+        vision=find_vision(texts),
+        counts=counts,
+        previous_counts=previous,
+        items=plan_items(passages.paragraphs),
+    )
+    plan.period_start, plan.period_end = plan_period(title, passages, plan.phase, published)
+    names = {gov.name, *gov.other_names} | ({gov.short} if gov.short else set())
+    partners = find_partners(passages.sentences, names) if event.type == "mou" else []
+    return Extraction(relevance=relevance, plan=plan, event=event, committee=committee, partners=partners)
+
+
+def _actor_in_head(actor: Actor | None) -> bool:
+    return actor is not None and any(e in ("title", "subtitle", "lead_first") for e in actor.evidence)
+
+
+# -- title -----------------------------------------------------------------
+
+
+def plan_title(passages: Passages, actor: Actor | None) -> str | None:
+    candidates: list[TitleCandidate] = []
+    for order, text in enumerate([passages.title, passages.subtitle, *passages.sentences]):
+        for q in QUOTED.finditer(text):
+            inner = q.group(1)
+            if re.search(PLAN_END, inner) and re.search(TOPIC, inner):
+                m = re.search(rf"^.*?{PLAN_END}(?=$|\s?(?:수립|연구|용역|\(안\)|안)|[^가-힣])", inner)
+                if m:
+                    candidates.append(TitleCandidate(_tidy(m.group(0)), 3.0 - order * 0.001))
+        for u in UNQUOTED.finditer(text):
+            name = _trim_unquoted(u.group(0))
+            if name:
+                candidates.append(TitleCandidate(name, 1.0 - order * 0.001))
+    if not candidates:
+        return None
+    for c in candidates:
+        if PHASE.search(c.text) or YEAR_RANGE.search(c.text):
+            c.score += 2.0
+        if MAIN_PLAN_WORD.search(c.text.replace(" ", "")) or MAIN_PLAN_WORD.search(c.text):
+            c.score += 1.0
+        if c.text.replace(" ", "").endswith("시행계획"):
+            c.score -= 1.5
+        c.score += min(len(c.text), 40) / 100
+    best = max(candidates, key=lambda c: c.score).text
+    return _with_government(best, actor)
+
+
+def _trim_unquoted(raw: str) -> str | None:
+    """Keep the noun phrase that ends in the plan word: cut after the last word with a particle."""
+    words = raw.split()
+    for i in range(len(words) - 2, -1, -1):
+        if PARTICLE_WORD.search(words[i]) and not NAME_WORD_END.search(words[i]):
+            words = words[i + 1:]
+            break
+    while len(words) > 1 and not _can_start_name(" ".join(words)):
+        words.pop(0)
+    name = _tidy(" ".join(words))
+    return name if re.search(TOPIC, name) else None
+
+
+def _can_start_name(text: str) -> bool:
+    first = text.split()[0]
+    return bool(re.match(TOPIC, text) or PHASE.match(first) or first.startswith("(")
+                or re.fullmatch(r"[가-힣]{1,8}(?:시|군|구|도)", first) or re.fullmatch(r"(?:19|20)\d{2}", first))
+
+
+def _tidy(name: str) -> str:
+    name = re.sub(r"\s+", " ", name).strip(" ,.'‘’\"“”")
+    before = None
+    while before != name:
+        before = name
+        name = TRAILING_WORK.sub("", name).strip()
+    return name
+
+
+def _with_government(title: str, actor: Actor | None) -> str:
+    if actor is None:
+        return title
+    gov = actor.government
+    names = [gov.name, *gov.other_names] + ([gov.short] if gov.short else []) + [gov.name[:-1]]
+    if any(n and len(n) >= 2 and n in title for n in names):
+        return title
+    return f"{gov.name} {title}"
+
+
+# -- family, phase, period -------------------------------------------------------
+
+
+def plan_family(title: str | None, committee_name: str | None, head: str) -> str:
+    for text in (title, committee_name, head):
+        if not text:
+            continue
+        hits = [(m.start(), fam) for fam, p in TOPIC_PATTERNS.items() for m in [p.search(text)] if m]
+        if hits:
+            return min(hits)[1]
+    return "4ir"
+
+
+def plan_phase(title: str | None, body: str) -> int | None:
+    if title:
+        m = PHASE.search(title)
+        if m:
+            return int(m.group(1))
+    phases = [int(m.group(1)) for m in PHASE_IN_TEXT.finditer(body)]
+    return max(phases) if phases else None
+
+
+def plan_period(title: str | None, passages: Passages, phase: int | None, published) -> tuple[int | None, int | None]:
+    if title:
+        found = _year_range(title, phase)
+        if found:
+            return found
+    for sentence in [passages.subtitle, *passages.sentences]:
+        if "계획" not in sentence and "플랜" not in sentence:
+            continue
+        found = _year_range(sentence, phase)
+        if found:
+            return found
+    for sentence in [passages.subtitle, *passages.sentences]:
+        m = SPAN.search(sentence)
+        if not m or ("계획" not in sentence and "플랜" not in sentence and "로드맵" not in sentence):
+            continue
+        n = int(m.group("n"))
+        start = _span_start(m, published)
+        if start is not None and 1 <= n <= MAX_PERIOD_YEARS:
+            return start, start + n - 1
+    return None, None
+
+
+def _year_range(text: str, phase: int | None) -> tuple[int, int] | None:
+    for pattern in (YEAR_RANGE_FULL, YEAR_RANGE_SHORT):
+        for m in pattern.finditer(text):
+            before = OTHER_PHASE_BEFORE.search(text[max(0, m.start() - 6):m.start()])
+            if before and phase is not None and int(before.group(1)) != phase:
+                continue
+            if before and phase is None and "계획" not in text[m.end():m.end() + 30]:
+                continue
+            start, end = int(m.group(1)), m.group(2)
+            end_year = int(end) if len(end) == 4 else (start // 100) * 100 + int(end)
+            if 1 <= end_year - start <= MAX_PERIOD_YEARS:
+                return start, end_year
+    return None
+
+
+def _span_start(m: re.Match[str], published) -> int | None:
+    word = m.group("from")
+    if m.group("y"):
+        return int(m.group("y"))
+    if published is None:
+        return None
+    if word == "내년부터":
+        return published.year + 1
+    if word == "올해부터":
+        return published.year
+    return published.year + 1 if published.month >= 10 else published.year

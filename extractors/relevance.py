@@ -1,0 +1,180 @@
+"""Is this a local government's plan step, or a text that merely mentions 4차 산업혁명?
+
+An article is relevant when all of these hold (the *gate*):
+
+1. a topic of the plan families is named in the head or in the plan's own name
+   (``TOPIC_PATTERNS``: 4차 산업혁명, 스마트도시, 디지털 전환, 인공지능);
+2. a local government acts (see ``extractors.actor``);
+3. a plan step is told: a plan word (``PLAN_WORDS``), a life-cycle step of the
+   event table, or the government's own committee;
+4. no blocking negative fires (``NEGATIVE_PATTERNS``): an opinion piece, a lead whose
+   subject is a ministry, the national committee, a company or a school, or a
+   festival-like event whose head tells no plan step.
+
+The score sums the weights of the signals that fired (``SIGNAL_WEIGHTS``) and is
+kept on the right side of 0.5 by the gate, so score and decision never disagree.
+Every signal that fired is returned by name, e.g. ``topic:4ir``,
+``actor:municipality:안양시``, ``plan_word:종합계획``, ``stage:plan_interim_report``,
+``negative:opinion``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from planwatch.records import Relevance
+
+# plan family → how the text names its topic
+TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
+    "4ir": re.compile(r"제?4차\s?산업\s?혁명|4차\s?산업|4IR|4차산업"),
+    "smart_city": re.compile(r"스마트\s?(?:도시|시티)"),
+    "digital_transformation": re.compile(r"디지털\s?(?:대)?\s?전환|(?<![A-Za-z])DX(?![A-Za-z])"),
+    "ai": re.compile(r"인공지능|(?<![A-Za-z])AI(?![A-Za-z])"),
+}
+PLAN_WORDS = re.compile(
+    r"(?P<w>종합계획|기본계획|시행계획|실행계획|추진계획|촉진계획|발전계획|육성계획|마스터\s?플랜|로드맵|"
+    r"중장기\s?계획|스마트\s?도시\s?계획|추진\s?전략|전략\s?수립|계획\s?수립|연구\s?용역|수립\s?용역)"
+)
+LOCAL_COMMITTEE = re.compile(
+    r"[가-힣]{1,8}(?:시|군|구|도)\s?(?:제?4차\s?산업\s?혁명|스마트\s?(?:도시|시티)|디지털|인공지능|AI)[가-힣 ]{0,8}위원회"
+)
+
+# Who does the thing: the first subject of the title or the lead sentence, by kind.
+# A lead whose subject is a ministry, a company or a school reports their news.
+SUBJECT_KINDS: dict[str, re.Pattern[str]] = {
+    "national_actor": re.compile(
+        r"^(?:정부|과학기술정보통신부|과기정통부|산업통상자원부|산업부|국토교통부|국토부|행정안전부|행안부|교육부|"
+        r"중소벤처기업부|중기부|기획재정부|기재부|고용노동부|노동부|환경부|농림축산식품부|농식품부|해양수산부|해수부|"
+        r"보건복지부|복지부|문화체육관광부|문체부|국무조정실|국무총리|총리|대통령실|청와대|대통령|국회|여야|"
+        r"한국지능정보사회진흥원|정보통신산업진흥원|[가-힣]*(?:공단|공사|진흥원))$"
+    ),
+    "national_committee": re.compile(r"^(?:대통령\s?직속\s?)?(?:국가)?4차\s?산업\s?혁명\s?위원회$"),
+    "company": re.compile(
+        r"^(?:㈜|\(주\)|주식회사)|(?:전자|텔레콤|그룹|은행|증권|건설|코리아|테크|솔루션즈?|시스템즈?|소프트|네트웍스|"
+        r"모빌리티|랩스?|반도체|제약|바이오|화학|자동차|중공업|유플러스|네이버|카카오|기업|㈜)$|^[A-Z][A-Za-z0-9&]+$"
+    ),
+    "school": re.compile(
+        r"(?<![시세현])(?:대학교|대학|대|고등학교|고교|중학교|초등학교|교육청|교육지원청|캠퍼스|학교|과학고|마이스터고|교육원)$"
+    ),
+}
+SUBJECT_WORD = re.compile(r"([가-힣A-Za-z0-9()㈜&·]+?)(?:는|은|가|이|,)(?=\s)")
+
+# negative signal → pattern (read in the title or first lines only)
+NEGATIVE_PATTERNS: dict[str, re.Pattern[str]] = {
+    "opinion": re.compile(
+        r"^\s*[\[【<(]\s?(?:칼럼|기고|특별기고|사설|시론|오피니언|기자수첩|데스크칼럼|시평|논단|발언대|독자\s?투고|"
+        r"아침을\s?열며|세상읽기|에세이|취재수첩|현장에서|의견)|논설위원|칼럼니스트|객원\s?논설|필자는"
+    ),
+    "national_committee": re.compile(
+        r"대통령\s?직속|국가\s?4차\s?산업\s?혁명\s?위원회|4차\s?산업\s?혁명\s?위원회\s?\(\s?위원장|범정부"
+    ),
+    "event": re.compile(r"축제|페스티벌|체험|박람회|경진\s?대회|공모전|전시회|캠프|교실|콘서트|골든벨|해커톤|엑스포|행사|특강|강연"),
+}
+BLOCKING = ("opinion", "national_committee", "national_actor", "company", "school", "event")
+NOT_SUBJECTS = frozenset({"국가", "평가", "증가", "참가", "추가", "전문가", "시대", "이번", "이날", "한편", "또한", "특히"})
+
+SIGNAL_WEIGHTS = {
+    "topic": 0.2,
+    "actor": 0.25,
+    "plan_word": 0.2,
+    "stage": 0.25,
+    "committee": 0.15,
+    "negative": -0.35,
+}
+
+
+@dataclass
+class RelevanceInput:
+    """What the judgement needs, already read out of the article by the other extractors."""
+
+    title: str
+    head: str  # title, subtitle and lead
+    first_line: str  # title, then the first body line: where opinion pieces say so
+    lead_first: str  # the first lead sentence: whose action it is
+    body: str
+    actor_name: str | None
+    actor_in_head: bool
+    plan_title: str | None
+    committee_name: str | None
+    event_type: str
+
+
+def judge(x: RelevanceInput) -> Relevance:
+    reasons: list[str] = []
+    topics = _topics(x)
+    reasons += [f"topic:{t}" for t in topics]
+    if x.actor_name:
+        reasons.append(f"actor:municipality:{x.actor_name}")
+    plan_words = sorted({m.group("w").replace(" ", "") for m in PLAN_WORDS.finditer(x.head)})
+    if x.plan_title and not plan_words:
+        plan_words = [PLAN_WORDS.search(x.plan_title).group("w").replace(" ", "")] if PLAN_WORDS.search(
+            x.plan_title) else ["계획"]
+    reasons += [f"plan_word:{w}" for w in plan_words]
+    staged = x.event_type != "other"
+    if staged:
+        reasons.append(f"stage:{x.event_type}")
+    local_committee = bool(LOCAL_COMMITTEE.search(x.head) or (x.committee_name and LOCAL_COMMITTEE.search(
+        x.committee_name)))
+    if local_committee:
+        reasons.append("committee:local")
+    negatives = _negatives(x, bool(plan_words) or staged)
+    reasons += [f"negative:{n}" for n in negatives]
+
+    score = 0.0
+    score += SIGNAL_WEIGHTS["topic"] * min(len(topics), 2) / 1.5
+    score += SIGNAL_WEIGHTS["actor"] if x.actor_name else 0.0
+    score += SIGNAL_WEIGHTS["plan_word"] if plan_words else 0.0
+    score += SIGNAL_WEIGHTS["stage"] if staged else 0.0
+    score += SIGNAL_WEIGHTS["committee"] if local_committee else 0.0
+    score += SIGNAL_WEIGHTS["negative"] * len(negatives)
+    gate = bool(topics) and bool(x.actor_name) and (bool(plan_words) or staged or local_committee)
+    gate = gate and not any(n in BLOCKING for n in negatives)
+    score = max(0.0, min(1.0, score))
+    score = max(score, 0.55) if gate else min(score, 0.45)
+    return Relevance(relevant=gate, score=round(score, 3), reasons=reasons)
+
+
+def _topics(x: RelevanceInput) -> list[str]:
+    """Plan families named where they describe the step: head, plan name or committee name."""
+    where = "\n".join(t for t in (x.head, x.plan_title or "", x.committee_name or "") if t)
+    return [family for family, p in TOPIC_PATTERNS.items() if p.search(where)]
+
+
+def _negatives(x: RelevanceInput, step_told: bool) -> list[str]:
+    found = []
+    if NEGATIVE_PATTERNS["opinion"].search(x.first_line) or _signed_opinion(x.body):
+        found.append("opinion")
+    if NEGATIVE_PATTERNS["national_committee"].search(x.head) and not LOCAL_COMMITTEE.search(x.head):
+        found.append("national_committee")
+    kind = subject_kind(x.lead_first) or subject_kind(x.title)
+    if kind is not None and kind != "government" and kind not in found:
+        found.append(kind)
+    if NEGATIVE_PATTERNS["event"].search(x.title) and not step_told:
+        found.append("event")
+    return found
+
+
+def subject_kind(sentence: str) -> str | None:
+    """Kind of the first subject of ``sentence``: government, national_actor, company, school."""
+    from extractors.gazetteer import load_gazetteer
+
+    gaz = load_gazetteer()
+    for m in SUBJECT_WORD.finditer(sentence + " "):
+        word = m.group(1)
+        if word in NOT_SUBJECTS or len(word) < 2:
+            continue
+        mentions = gaz.mentions(word)
+        if mentions and mentions[0].start == 0 and not mentions[0].context_only:
+            return "government"
+        for kind, pattern in SUBJECT_KINDS.items():
+            if pattern.search(word):
+                return kind
+    return None
+
+
+def _signed_opinion(body: str) -> bool:
+    """Columns end with the writer's name and position on a line of their own."""
+    last = body.strip().split("\n")[-1] if body.strip() else ""
+    return bool(re.fullmatch(r"\s*[/<(]?\s?[가-힣]{2,4}\s?(?:[가-힣A-Za-z]+\s?){0,3}(?:교수|원장|소장|연구위원|대표|"
+                             r"칼럼니스트|논설위원|박사)[>)]?\s*", last))

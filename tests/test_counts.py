@@ -1,0 +1,55 @@
+"""Counts of strategies, tasks, action tasks and projects, and revisions."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.counts import find_count_groups, plan_counts
+from planwatch.records import Counts
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("4대 전략·10대 과제·29개 사업 확정", Counts(4, 10, None, 29)),
+        ("3개 분야 12개 과제를 담았다", Counts(3, 12)),
+        ("5대 추진전략, 20개 중점과제, 61개 세부사업으로 구성", Counts(5, 20, None, 61)),
+        ("3대 전략방향과 8개 추진과제 및 24개 실행과제", Counts(3, 8, 24)),
+        ("6개 전략 18개 세부 추진과제", Counts(6, None, 18)),
+        ("12개 프로젝트를 추진한다", Counts(projects=12)),
+        ("5대 특화산업, 4단계, 7개 기관, 4개 분야에 대해 협력", Counts()),
+        ("5대 전략산업과 30개 사업장", Counts()),
+    ],
+)
+def test_counts_vocabulary(text, expected):
+    counts, previous = plan_counts([text])
+    assert counts == expected
+    assert previous is None
+
+
+def test_revision_from_before_to_after():
+    counts, previous = plan_counts(["대전시는 당초 3개 전략 12개 과제에서 4개 전략 17개 과제로 확대하여 보고했다."])
+    assert counts == Counts(4, 17) and previous == Counts(3, 12)
+
+
+def test_revision_told_as_contained_then_extended():
+    text = ("시는 2021년 2월, 7개 전략과제 및 17개 실행과제를 담은 ‘부천시 종합계획’을 수립하여 운영하고 있으며, "
+            "9개 전략과제 및 31개 실행과제로 확대 추진할 예정이다.")
+    counts, previous = plan_counts([text])
+    assert counts == Counts(None, 9, 31) and previous == Counts(None, 7, 17)
+
+
+def test_revision_with_arrow_and_with_former_plan():
+    counts, previous = plan_counts(["과제 수는 기존 15개 과제 → 22개 과제로 늘었다."])
+    assert (counts.tasks, previous.tasks) == (22, 15)
+    counts, previous = plan_counts(["제1기 계획은 4대 전략 16개 과제였다.", "이번 계획은 5대 전략 20개 과제다."])
+    assert counts == Counts(5, 20) and previous == Counts(4, 16)
+
+
+def test_title_counts_come_first():
+    counts, _ = plan_counts(["4대 전략·10대 과제·29개 사업 확정", "10대 전략과제에는 ▲철강", "29개 사업을 마련"])
+    assert counts == Counts(4, 10, None, 29)
+
+
+def test_areas_alone_are_not_strategies():
+    assert find_count_groups("4개 분야에 대해 상호 협력한다") == []

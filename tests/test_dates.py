@@ -1,0 +1,49 @@
+"""Korean relative dates resolve against the publication date."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from extractors.dates import find_dates, resolve_day
+
+PUB = date(2024, 9, 24)
+
+
+@pytest.mark.parametrize(
+    "text, published, expected, precision",
+    [
+        ("지난 16일 위원회를 열었다", date(2022, 11, 18), date(2022, 11, 16), "day"),
+        ("24일 보고회를 열었다", PUB, date(2024, 9, 24), "day"),
+        ("31일(월) 오후 2시 창립총회", date(2017, 8, 1), date(2017, 7, 31), "day"),
+        ("지난달 28일 협약을 맺었다", PUB, date(2024, 8, 28), "day"),
+        ("오는 5일 착수보고회를 연다", PUB, date(2024, 10, 5), "day"),
+        ("오는 27일 보고회를 연다", PUB, date(2024, 9, 27), "day"),
+        ("5월 24일 실무회의", PUB, date(2024, 5, 24), "day"),
+        ("12월 28일 의결했다", date(2024, 1, 5), date(2023, 12, 28), "day"),
+        ("2023년 5월 24일 열린", PUB, date(2023, 5, 24), "day"),
+        ("최근 확정했다", date(2023, 2, 20), date(2023, 2, 1), "month"),
+        ("2월 중 최종보고회", date(2024, 1, 15), date(2024, 2, 1), "month"),
+        ("지난달 조례를 공포했다", PUB, date(2024, 8, 1), "month"),
+        ("내달 3일 첫 회의", PUB, date(2024, 10, 3), "day"),
+        ("2021년 2월 수립", PUB, date(2021, 2, 1), "month"),
+    ],
+)
+def test_first_date_expression(text, published, expected, precision):
+    d = find_dates(text, published)[0]
+    assert (d.date, d.precision) == (expected, precision)
+
+
+def test_announcement_date_is_marked():
+    ds = find_dates("광양시는 최근 기본계획을 확정했다고 20일 밝혔다.", date(2023, 2, 20))
+    assert [(d.text, d.announcement) for d in ds] == [("최근", False), ("20일", True)]
+
+
+def test_durations_and_counts_are_not_dates():
+    assert find_dates("5개월간 진행되며 13명으로 구성, 3일간 열린다", PUB) == []
+
+
+def test_day_31_in_a_short_month_goes_back_further():
+    assert resolve_day(31, date(2024, 5, 2)) == date(2024, 3, 31)  # April has 30 days
+    assert resolve_day(30, date(2024, 3, 2)) == date(2024, 1, 30)  # February 2024 has 29
