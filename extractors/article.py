@@ -109,10 +109,12 @@ def check_article(parts: ArticleParts) -> None:
         raise ExtractionError("no article text found")
     hangul = len(HANGUL.findall(compact))
     letters = len(LETTER.findall(compact))
-    if hangul < MIN_HANGUL_CHARS or hangul < MIN_HANGUL_SHARE * max(letters, 1):
+    if hangul < MIN_HANGUL_SHARE * max(letters, 1):
         raise ExtractionError(f"no Korean article text found ({hangul} Hangul of {letters} letters)")
     if len(compact) < MIN_ARTICLE_CHARS:
         raise ExtractionError(f"article text too short after cleaning ({len(compact)} characters)")
+    if hangul < MIN_HANGUL_CHARS:
+        raise ExtractionError(f"no Korean article text found (only {hangul} Hangul characters)")
 
 
 def normalized_for_hash(text: str) -> str:

@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from urllib.parse import urlsplit
 
 import htmldate
 import lxml.html
@@ -34,6 +35,7 @@ from extractors.textclean import (
     SIGNOFF,
     ArticleParts,
     clean_page_text,
+    dates_in_line,
     looks_like_site_name,
     line_key,
     normalize_text,
@@ -59,13 +61,17 @@ TRAFILATURA_OPTIONS: dict[str, object] = {
 }
 
 # Separators between an article title and the site's name in <title>/og:title.
-TITLE_SEPARATORS = re.compile(r"\s(?:[-|–—:<>]|::)\s|ㅣ|\s[|]|[|]\s")
+TITLE_SEPARATORS = re.compile(r"\s(?:[-|–—:<>])\s|\s?:{2,3}\s?|ㅣ|\s[|]|[|]\s")
 # "...밀어붙이나"-정치ㅣ한국일보": a section name glued to the title before the site name.
 TRAILING_SECTION = re.compile(r"\s?-\s?([가-힣/·]{1,8})(?=\s?(?:ㅣ|[|]|\s-\s|$))")
 # Script-embedded body HTML: a JSON string literal; escapes make the pattern linear.
 JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.){200,})"')
 EMBEDDED_HTML_MARKERS = ("<p", "\\u003cp", "<br", "\\u003cbr")
 MIN_EMBEDDED_CHARS = 200
+LAYOUT_CELL_CONTENT = ("table", "div", "p", "ul", "ol", "article", "section")
+# Elements that may print "입력 2024.05.20 10:30" in the article head.
+DATE_HOLDERS = ("li", "span", "p", "div", "td", "em", "dd", "time", "strong", "b", "font")
+MAX_DATE_HOLDER_CHILDREN = 4
 
 
 class HtmlError(ValueError):
@@ -109,22 +115,37 @@ def extract_html(html: str, url: str | None = None, selectors: dict[str, str] | 
     if parts is None or not parts.paragraphs:
         text = _main_text(tree, url)
         parts = clean_page_text(text, title=title or None) if text else ArticleParts(title=title or "")
+    if not parts.paragraphs:
+        fragment = embedded_article_html(tree)
+        if fragment:
+            parts = clean_page_text(fragment_text(fragment), title=title or None)
     _merge_meta(parts, meta, url)
     return parts
 
 
+def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
+    """Turn tables used for page layout into divs, so the article inside is not read as a data table.
+
+    A table is layout when a cell holds block content (another table, a div, paragraphs):
+    data tables hold short cell text. Old Korean CMS pages put the whole page in one.
+    """
+    for table in list(tree.iter("table")):
+        if not any(True for _ in table.iter(*LAYOUT_CELL_CONTENT) if _ is not table):
+            continue
+        for el in table.iter("table", "tbody", "thead", "tfoot", "tr", "td", "th"):
+            el.tag = "div"
+            for attr in ("width", "height", "valign", "align", "colspan", "rowspan", "cellpadding", "cellspacing"):
+                el.attrib.pop(attr, None)
+
+
 def _main_text(tree: lxml.html.HtmlElement, url: str | None) -> str:
+    unwrap_layout_tables(tree)
     try:
         result = trafilatura.bare_extraction(tree, url=url, with_metadata=False, **TRAFILATURA_OPTIONS)
     except RecursionError as exc:
         raise HtmlError("HTML nested too deeply to extract") from exc
     text = getattr(result, "text", None) if result is not None else None
-    if text and text.strip():
-        return text
-    fragment = embedded_article_html(tree)
-    if fragment:
-        return fragment_text(fragment)
-    return ""
+    return text or ""
 
 
 def fragment_text(fragment_html: str) -> str:
@@ -196,7 +217,25 @@ def read_meta(tree: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     meta.title = clean_title(raw_title, meta.sitename) if raw_title else None
     meta.author = _first(tree, "//meta[@name='author']/@content", "//meta[@property='article:author']/@content")
     meta.published, meta.published_has_time = _published(tree)
+    if not meta.published_has_time:
+        printed = printed_published(tree)
+        if printed is not None and (meta.published is None or printed.date() == meta.published.date()):
+            meta.published, meta.published_has_time = printed, True
     return meta
+
+
+def printed_published(tree: lxml.html.HtmlElement) -> datetime | None:
+    """The first labelled publication time printed on the page ("입력 2024.05.20 10:30")."""
+    for el in tree.iter(*DATE_HOLDERS):
+        if len(el) > MAX_DATE_HOLDER_CHILDREN:
+            continue
+        text = el.text_content()
+        if len(text) > 120 or not DATE_TIME.search(text):
+            continue
+        for kind, when in dates_in_line(" ".join(text.split())):
+            if kind == "published" and (when.hour, when.minute) != (0, 0):
+                return when
+    return None
 
 
 def clean_title(title: str, sitename: str | None) -> str:
@@ -287,8 +326,8 @@ def _merge_meta(parts: ArticleParts, meta: PageMeta, url: str | None) -> None:
         parts.outlet = parts.outlet or meta.sitename
     if parts.outlet is None:
         parts.outlet = outlet_for_domain(meta.canonical or url)
-    if meta.canonical and not parts.url:
-        parts.url = meta.canonical
+    if meta.canonical and not parts.url and urlsplit(meta.canonical).path not in ("", "/"):
+        parts.url = meta.canonical  # a canonical link to the home page is a template default, not this article
 
 
 def _looks_like_url(text: str) -> bool:
@@ -306,8 +345,8 @@ def _select(sel: Selector, query: str) -> list[Selector]:
         if query.startswith(("/", "(", "./")):
             return list(sel.xpath(query))
         return list(sel.css(query))
-    except ValueError as exc:
-        raise HtmlError(f"bad selector {query!r}: {exc}") from exc
+    except (ValueError, SyntaxError, etree.XPathError) as exc:  # cssselect's syntax errors are SyntaxErrors
+        raise HtmlError(f"bad selector {query!r}: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
 
 
 def _selected_text(nodes: list[Selector]) -> str:

@@ -169,12 +169,13 @@ LONG_LINE_CHARS = 80
 # Bullets and list markers that page-to-text steps put in front of menu items.
 LEADING_BULLET = re.compile(r"^(?:[•◦‣∙●○■□◆◇]|\*\s|-\s|–\s)\s*")
 HANGUL = re.compile(r"[가-힣]")
-SITE_NAME = re.compile(r"[A-Za-z0-9.\-]{2,30}|[가-힣]{2,8}(?:일보|신문|뉴스|타임스|방송|미디어|저널)")
+SITE_NAME = re.compile(r"[A-Za-z0-9.\-]{2,30}|[가-힣]{2,8}(?:일보|신문|신보|뉴스|타임스|방송|미디어|저널|매일)")
 URL_LINE = re.compile(r"^(?:https?://|www\.)\S{3,2000}$", re.IGNORECASE)
 
 # Zones the resumption rule may look ahead for an end marker (bounded work per block).
 MAX_BLOCK_LOOKAHEAD = 400
 CAPTION_LOOKAHEAD = 6
+OUTLET_CLUE_ORDER = ("copyright", "email", "url")
 DUPLICATE_MIN_CHARS = 100
 
 
@@ -395,6 +396,7 @@ class _Walk:
     lines: list[Line]
     parts: ArticleParts
     published: list[tuple[int, str, datetime]] = field(default_factory=list)
+    outlet_clues: dict[str, str] = field(default_factory=dict)  # clue kind → outlet
 
 
 def clean_page_text(text: str, title: str | None = None) -> ArticleParts:
@@ -419,6 +421,7 @@ def clean_page_text(text: str, title: str | None = None) -> ArticleParts:
     body_end = _collect_body(walk, body_start)
     _read_trailer(walk, body_end)
     _choose_published(walk)
+    _choose_outlet(walk)
     if not parts.title and parts.paragraphs:
         parts.title = _first_sentence(parts.paragraphs[0])
     return parts
@@ -469,7 +472,7 @@ def _read_header(walk: _Walk, start: int, body_start: int) -> None:
             continue
         if line.kind in ("byline", "signoff"):
             parts.author = parts.author or byline_name(line)
-            _outlet_from_line(parts, line)
+            _outlet_from_line(walk, line)
             continue
         if line.kind != "text":
             continue
@@ -546,7 +549,7 @@ def _collect_body(walk: _Walk, body_start: int) -> int:
             text = text[: glued.start()].rstrip()
             parts.author = parts.author or glued.group("name")
             if glued.group("email"):
-                parts.outlet = parts.outlet or outlet_from_email(glued.group("email"))
+                _note_outlet(walk, "email", outlet_from_email(glued.group("email")))
         key = line_key(text)
         if key and key not in seen and key != line_key(parts.title):
             if _is_duplicate_candidate(text):
@@ -608,11 +611,11 @@ def _read_trailer(walk: _Walk, body_end: int) -> None:
             break
         if line.kind in ("signoff", "byline"):
             parts.author = parts.author or byline_name(line)
-            _outlet_from_line(parts, line)
+            _outlet_from_line(walk, line)
         elif line.kind == "email":
-            _outlet_from_line(parts, line)
+            _outlet_from_line(walk, line)
         elif line.kind == "copyright":
-            parts.outlet = parts.outlet or outlet_from_copyright(line.text)
+            _note_outlet(walk, "copyright", outlet_from_copyright(line.text))
         elif line.kind == "widget" and WIDGET_PATTERNS[0].search(line.text):
             share_line_seen = True
         elif line.kind == "url":
@@ -621,13 +624,26 @@ def _read_trailer(walk: _Walk, body_end: int) -> None:
         elif line.kind == "date":
             for kind, when in dates_in_line(line.text):
                 walk.published.append((i, kind, when))
-    if parts.outlet is None and parts.url:
-        parts.outlet = outlet_for_domain(parts.url)
+    if parts.url:
+        _note_outlet(walk, "url", outlet_for_domain(parts.url))
 
 
-def _outlet_from_line(parts: ArticleParts, line: Line) -> None:
-    if parts.outlet is None and "@" in line.text:
-        parts.outlet = outlet_from_email(line.text)
+def _note_outlet(walk: _Walk, clue: str, outlet: str | None) -> None:
+    if outlet:
+        walk.outlet_clues.setdefault(clue, outlet)
+
+
+def _outlet_from_line(walk: _Walk, line: Line) -> None:
+    if "@" in line.text:
+        _note_outlet(walk, "email", outlet_from_email(line.text))
+
+
+def _choose_outlet(walk: _Walk) -> None:
+    """The copyright line names the outlet best, then the reporter's mail domain, then the printed URL."""
+    for clue in OUTLET_CLUE_ORDER:
+        if clue in walk.outlet_clues:
+            walk.parts.outlet = walk.outlet_clues[clue]
+            return
 
 
 def _mark_lead_caption(lines: list[Line], body_start: int) -> bool:
