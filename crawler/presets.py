@@ -66,7 +66,7 @@ PRESETS: dict[str, CmsPreset] = {
             selectors={
                 "body": "#article-view-content-div",
                 "title": "h3.heading, .article-head-title",
-                "date": "meta[property='article:published_time']",
+                "date": "meta[property='article:published_time']::attr(content)",
             },
         ),
         CmsPreset(

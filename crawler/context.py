@@ -1,0 +1,240 @@
+"""The state one crawl process shares between its spiders: database, workers, reports, recorder.
+
+Scrapy runs every spider of a process on one reactor thread. What must not run
+there is given to thread pools here:
+
+- extraction (``extract_capture``: CPU-bound, trafilatura) to ``extract_workers``
+  threads, so downloading continues while pages are parsed;
+- every database write to one writer thread, because SQLite has one writer and
+  the order of writes should not depend on thread scheduling;
+- database reads (known URLs, validators) to the reactor's own small pool.
+
+The context also holds the run's claim set: every canonical article URL some
+spider of this process has decided to fetch, so an article listed by a feed and a
+listing, or under two tracking-parameter spellings, is fetched once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from planwatch.config import Config, Source
+from planwatch.pipeline import Pipeline, ProcessResult, extract_capture
+from planwatch.records import Article, Capture, Extraction
+
+from crawler.summary import CrawlSummary, SourceReport
+from crawler.warc import WarcRecorder
+
+log = logging.getLogger("planwatch.crawler")
+
+T = TypeVar("T")
+
+
+def utc_now_seconds() -> datetime:
+    """Now as naive UTC in whole seconds: what a WARC-Date can hold, so a replay sees the same time."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+class CrawlContext:
+    """One per crawl process; ``CrawlContext.current()`` is how spiders and components find it."""
+
+    _current: ClassVar[CrawlContext | None] = None
+
+    def __init__(self, config: Config, db_url: str, record_dir: Path | None = None,
+                 max_pages: int | None = None) -> None:
+        from storage.db import open_database
+
+        self.config = config
+        self.db_url = db_url
+        self.max_pages = max_pages
+        self.database = open_database(db_url)
+        self.pipeline = Pipeline(self.database)
+        self.recorder = WarcRecorder(record_dir) if record_dir is not None else None
+        self.reports: dict[str, SourceReport] = {}
+        self.claimed: set[str] = set()
+        self.started_at = datetime.now(timezone.utc)
+        self._extract_pool: Any = None
+        self._writer_pool: Any = None
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    @classmethod
+    def install(cls, context: CrawlContext) -> CrawlContext:
+        cls._current = context
+        return context
+
+    @classmethod
+    def current(cls) -> CrawlContext | None:
+        return cls._current
+
+    @classmethod
+    def for_settings(cls, settings: Any) -> CrawlContext:
+        """The installed context, or one built from Scrapy settings (``scrapy crawl NAME``)."""
+        if cls._current is None:
+            from planwatch.config import load_config
+            from storage.db import default_db_url
+
+            config = load_config(settings.get("PLANWATCH_CONFIG") or None)
+            db_url = settings.get("PLANWATCH_DB") or default_db_url()
+            record = settings.get("PLANWATCH_RECORD_DIR")
+            cls.install(cls(config, db_url, Path(record) if record else None))
+        assert cls._current is not None
+        return cls._current
+
+    def _pools(self) -> tuple[Any, Any]:
+        if self._extract_pool is None:
+            from twisted.internet import reactor
+            from twisted.python.threadpool import ThreadPool
+
+            workers = self.config.crawl.extract_workers
+            self._extract_pool = ThreadPool(minthreads=1, maxthreads=workers, name="planwatch-extract")
+            self._writer_pool = ThreadPool(minthreads=1, maxthreads=1, name="planwatch-writer")
+            for pool in (self._extract_pool, self._writer_pool):
+                pool.start()
+                reactor.addSystemEventTrigger("during", "shutdown", pool.stop)  # type: ignore[attr-defined]
+        return self._extract_pool, self._writer_pool
+
+    def close(self) -> None:
+        for pool in (self._extract_pool, self._writer_pool):
+            if pool is not None and pool.started:
+                pool.stop()
+        if self.recorder is not None:
+            self.recorder.close()
+        self.database.dispose()
+        if CrawlContext._current is self:
+            CrawlContext._current = None
+
+    # --- reports ---------------------------------------------------------------------------
+
+    def report_for(self, source: Source) -> SourceReport:
+        if source.name not in self.reports:
+            self.reports[source.name] = SourceReport(name=source.name, type=source.type)
+        return self.reports[source.name]
+
+    def summary(self) -> CrawlSummary:
+        return CrawlSummary(
+            sources=list(self.reports.values()),
+            started_at=self.started_at.isoformat(timespec="seconds"),
+            finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            record_file=str(self.recorder.path) if self.recorder is not None else None,
+        )
+
+    # --- the run's claim set ---------------------------------------------------------------
+
+    def claim(self, canonical_urls: Iterable[str]) -> list[str]:
+        """The URLs no spider of this run has claimed yet, now claimed; order kept."""
+        fresh = []
+        for url in canonical_urls:
+            if url not in self.claimed:
+                self.claimed.add(url)
+                fresh.append(url)
+        return fresh
+
+    # --- work off the reactor thread ------------------------------------------------------
+
+    async def _in_pool(self, pool: Any, func: Callable[..., T], *args: Any) -> T:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.threads import deferToThreadPool
+
+        return await maybe_deferred_to_future(deferToThreadPool(reactor, pool, func, *args))  # type: ignore[arg-type]
+
+    async def _read(self, func: Callable[..., T], *args: Any) -> T:
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        return await maybe_deferred_to_future(deferToThread(func, *args))
+
+    async def _write(self, func: Callable[..., T], *args: Any) -> T:
+        return await self._in_pool(self._pools()[1], func, *args)
+
+    async def process(self, capture: Capture) -> ProcessResult:
+        """Extract in a worker thread, store in the writer thread: ``Pipeline.process`` split in two."""
+        extracted = await self._in_pool(self._pools()[0], _extract_or_reason, capture)
+        if isinstance(extracted, str):
+            log.info("rejected %s: %s", capture.url, extracted)
+            return ProcessResult(capture.origin or capture.url, "rejected", extracted)
+        article, extraction = extracted
+        return await self._write(self.pipeline.store, capture, article, extraction)
+
+    async def known_articles(self, pairs: list[tuple[str, str]]) -> set[str]:
+        """The canonical URLs of ``(fetched URL, canonical URL)`` pairs whose article is stored.
+
+        An article is stored under the canonical URL its page declares (``og:url``,
+        ``rel=canonical``), which can differ from the link that led to it; the URL it
+        was fetched from is kept too, and either one makes it known.
+        """
+        if not pairs:
+            return set()
+        return await self._read(self._known_articles, pairs)
+
+    def _known_articles(self, pairs: list[tuple[str, str]]) -> set[str]:
+        from sqlalchemy import select
+
+        from storage import models as m
+        from storage.repository import known_urls
+
+        with self.database.session(read_only=True) as session:
+            known = known_urls(session, [canonical for _, canonical in pairs])
+            fetched = [url for url, canonical in pairs if canonical not in known]
+            for start in range(0, len(fetched), 500):
+                chunk = fetched[start : start + 500]
+                stored = set(session.scalars(select(m.Article.url).where(m.Article.url.in_(chunk))))
+                known.update(canonical for url, canonical in pairs if url in stored)
+        return known
+
+    async def validators(self, url: str) -> tuple[str | None, str | None]:
+        return await self._read(self._validators, url)
+
+    def _validators(self, url: str) -> tuple[str | None, str | None]:
+        from storage.repository import get_validators
+
+        with self.database.session(read_only=True) as session:
+            found = get_validators(session, url)
+        return (found.etag, found.last_modified) if found is not None else (None, None)
+
+    async def save_validators(self, items: list[tuple[str, str | None, str | None]]) -> None:
+        if items:
+            await self._write(self._save_validators, items)
+
+    def _save_validators(self, items: list[tuple[str, str | None, str | None]]) -> None:
+        from storage.repository import save_validators
+
+        with self.database.session() as session:
+            for url, etag, last_modified in items:
+                save_validators(session, url, etag, last_modified)
+
+    async def run_started(self, source: str) -> int:
+        return await self._write(self._run_started, source)
+
+    def _run_started(self, source: str) -> int:
+        from storage.repository import record_run_start
+
+        with self.database.session() as session:
+            return record_run_start(session, source, "crawl")
+
+    async def run_finished(self, run_id: int, report: SourceReport) -> None:
+        await self._write(self._run_finished, run_id, report)
+
+    def _run_finished(self, run_id: int, report: SourceReport) -> None:
+        from storage.repository import record_run_end
+
+        with self.database.session() as session:
+            record_run_end(
+                session, run_id, outcome=report.outcome, pages=report.pages, new_articles=report.new_articles,
+                errors=report.errors + report.rejected, message=report.message,
+            )
+
+
+def _extract_or_reason(capture: Capture) -> tuple[Article, Extraction] | str:
+    """``extract_capture`` with its refusal turned into the one-line reason (exceptions don't cross well)."""
+    from extractors.article import ExtractionError
+
+    try:
+        return extract_capture(capture)
+    except ExtractionError as exc:
+        return str(exc)

@@ -1,0 +1,55 @@
+"""The one item pipeline: every article Capture goes through ``planwatch.pipeline``, off the reactor.
+
+Extraction runs in the crawl's worker threads and storing in its single writer
+thread (``crawler.context.CrawlContext.process``), exactly the steps of
+``Pipeline.process`` that ``planwatch replay`` runs. A page that fails here is
+logged with its URL and reason and counted on its source; the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from planwatch.records import Capture
+
+from crawler.context import CrawlContext
+
+log = logging.getLogger("planwatch.crawler")
+
+
+class CapturePipeline:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> CapturePipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Capture):
+            return item
+        spider = self.crawler.spider
+        context = CrawlContext.for_settings(self.crawler.settings)
+        report = spider.report
+        try:
+            result = await context.process(item)
+        except Exception as exc:  # a storage or extractor bug must cost one page, not the crawl
+            reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": ")
+            spider.page_failed(item.url or "?", reason)
+            log.debug("processing %s failed", item.url, exc_info=True)
+            return item
+        if result.status == "rejected":
+            report.rejected += 1
+            report.problem(f"{item.url}: {result.reason}")
+            log.warning("page rejected: %s: %s", item.url, result.reason)
+            return item
+        if result.extraction is not None and result.extraction.relevance.relevant:
+            report.relevant += 1
+        outcome = result.outcome
+        if outcome is not None:
+            report.new_articles += int(outcome.article_new)
+            report.duplicates += int(not outcome.article_new)
+            report.new_plans += int(outcome.plan_new)
+            report.updated_plans += int(bool(outcome.changes) and not outcome.plan_new)
+        return item

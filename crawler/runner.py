@@ -1,0 +1,129 @@
+"""Running a crawl: the selected sources in one Scrapy ``CrawlerProcess``, then the summary.
+
+``run_crawl`` is the one entry point (``planwatch crawl`` and the scheduler's child
+processes call it). Scrapy's reactor cannot be restarted, so it runs once per
+process: call it in a fresh process for each crawl.
+
+Sources of one host run one after the other, so that the per-domain limits hold
+across a paper's feed, listing and search; different hosts run side by side.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from pathlib import Path
+
+from planwatch.config import Config, Source
+
+from crawler.summary import CrawlSummary
+
+log = logging.getLogger("planwatch.crawler")
+
+
+class CrawlError(Exception):
+    """A crawl that cannot start (unknown source names, nothing enabled); one line."""
+
+
+def select_sources(config: Config, names: list[str] | tuple[str, ...] | None) -> list[Source]:
+    """The named sources (disabled ones too, when named), or every enabled source."""
+    if names:
+        unknown = [n for n in names if config.find_source(n) is None]
+        if unknown:
+            known = ", ".join(s.name for s in config.sources) or "none configured"
+            raise CrawlError(f"unknown source {', '.join(map(repr, unknown))} (sources: {known})")
+        return [s for n in dict.fromkeys(names) if (s := config.find_source(n)) is not None]
+    chosen = [s for s in config.sources if s.enabled]
+    if not chosen:
+        where = config.path or "the configuration"
+        raise CrawlError(f"no sources to crawl: {where} has no enabled [[source]]")
+    return chosen
+
+
+def group_by_host(sources: list[Source]) -> list[list[Source]]:
+    groups: OrderedDict[str, list[Source]] = OrderedDict()
+    for source in sources:
+        host = source.site_host()
+        key = host[4:] if host.startswith("www.") else host
+        groups.setdefault(key, []).append(source)
+    return list(groups.values())
+
+
+def run_crawl(
+    config: Config,
+    db_url: str,
+    source_names: list[str] | tuple[str, ...] | None = None,
+    record_dir: Path | str | None = None,
+    outbox: Path | str | None = None,
+    max_pages: int | None = None,
+) -> CrawlSummary:
+    """Crawl the sources (all enabled ones when no names are given) and return what happened.
+
+    With ``record_dir`` every response is written to one new ``.warc.gz`` there. With
+    ``outbox``, immediate subscribers are sent their items afterwards, as after a replay.
+    Raises ``CrawlError`` for a crawl that cannot start; a source that fails is reported
+    in the summary, not raised.
+    """
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.settings import Settings
+
+    from crawler.context import CrawlContext
+    from crawler.settings import build_settings
+    from crawler.spiders import spider_class_for
+
+    sources = select_sources(config, source_names)
+    context = CrawlContext.install(
+        CrawlContext(config, db_url, Path(record_dir) if record_dir is not None else None, max_pages)
+    )
+    try:
+        for source in sources:
+            context.report_for(source)  # every selected source appears in the summary, in config order
+        quiet_robots_errors()
+        process = CrawlerProcess(Settings(build_settings(config)))
+        for group in group_by_host(sources):
+            _crawl_one_after_another(process, [spider_class_for(s, config) for s in group])
+        process.start(stop_after_crawl=True, install_signal_handlers=True)
+        summary = context.summary()
+    finally:
+        context.close()
+    if outbox is not None:
+        summary.digest = _send_immediate(config, db_url, Path(outbox))
+    return summary
+
+
+class _DropRobotsDownloadErrors(logging.Filter):
+    """A host that cannot be reached fails its robots.txt first; the source's one line says it better."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Error downloading")
+
+
+def quiet_robots_errors() -> None:
+    robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
+    if not any(isinstance(f, _DropRobotsDownloadErrors) for f in robots_log.filters):
+        robots_log.addFilter(_DropRobotsDownloadErrors())
+
+
+def _crawl_one_after_another(process, spider_classes) -> None:  # type: ignore[no-untyped-def]
+    deferred = process.crawl(spider_classes[0])
+    for spider_class in spider_classes[1:]:
+        deferred.addBoth(lambda _, cls=spider_class: process.crawl(cls))
+    deferred.addErrback(lambda failure: log.error("crawl failed: %s", failure.getErrorMessage()))
+
+
+def _send_immediate(config: Config, db_url: str, outbox: Path) -> str | None:
+    """Hand new items to immediate subscribers (the digest itself is the scheduler's job)."""
+    try:
+        from alerts.delivery import queue_and_send_immediate
+    except ImportError:  # the alerts package may be installed without delivery (tests of the crawler alone)
+        log.info("alerts.delivery is not available; immediate messages are left for `planwatch digest`")
+        return None
+    from storage.db import open_database
+
+    database = open_database(db_url)
+    try:
+        report = queue_and_send_immediate(database, config, outbox)
+    finally:
+        database.dispose()
+    line = getattr(report, "summary_line", None)
+    return line() if callable(line) else None

@@ -1,0 +1,288 @@
+"""What every source spider shares: article links → new article requests, pages → Captures, the run's record.
+
+A spider is built from one ``[[source]]`` (``crawler.spiders.spider_class_for``).
+Its subclasses only say where the article links of their kind of page are; this
+class decides which links are worth a request:
+
+1. absolute, http(s), matching ``article_url_pattern`` and the allowed domains;
+2. canonicalized (``extractors.urls.canonicalize_url``), so tracking parameters,
+   fragments and http/https spellings are one article;
+3. not claimed by another spider of this run, and not stored already
+   (``storage.repository.known_urls``) — an article is fetched once, ever;
+4. within the source's ``max_articles`` budget for this run.
+
+An article response becomes a ``Capture`` item for ``crawler.pipelines``. The
+entry page (feed, sitemap, listing, search) failing is what makes a source
+``unreachable`` or ``failed``; one article failing is logged with its URL and
+counted, and the crawl goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from crawler.context import CrawlContext, utc_now_seconds
+from crawler.failures import describe_failure, is_connection_failure, is_robots_refusal
+from crawler.middlewares import response_capture_headers
+from planwatch.config import Source
+from planwatch.records import Capture
+
+log = logging.getLogger("planwatch.crawler")
+
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+def allowed_domains_for(source: Source) -> list[str]:
+    """The source's ``allowed_domains``, else its own host without ``www.`` (subdomains included).
+
+    A search source has no default: a portal's results link to every outlet.
+    """
+    if source.allowed_domains:
+        return [d.split(":", 1)[0].lower() for d in source.allowed_domains]
+    if source.type == "search":
+        return []
+    host = source.site_host()
+    return [host[4:] if host.startswith("www.") and host.count(".") > 1 else host]
+
+
+def host_allowed(host: str, domains: list[str]) -> bool:
+    if not domains:
+        return True
+    host = host.lower().rstrip(".")
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+class SourceSpider(scrapy.Spider):
+    """The shared half of the four source spiders; ``source`` is set on the generated subclass."""
+
+    source: ClassVar[Source]
+    role: ClassVar[str] = "listing"  # what this spider's entry pages are, for the WARC and the report
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(self.source.name, *args, **kwargs)
+        self.allowed_domains = allowed_domains_for(self.source)
+        self._article_pattern = re.compile(self.source.article_url_pattern) if self.source.article_url_pattern else None
+        self.entry_ok = 0
+        self.entry_failures: list[str] = []
+        self.article_budget = self.source.max_articles or 0
+        self.validators_seen: list[tuple[str, str | None, str | None]] = []
+        self.run_id: int | None = None
+        self._all_unreachable = True
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.context = CrawlContext.for_settings(crawler.settings)
+        spider.report = spider.context.report_for(spider.source)
+        if not spider.article_budget:
+            spider.article_budget = spider.context.config.crawl.max_articles
+        crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider.on_response, signal=signals.response_received)
+        return spider
+
+    # --- run bookkeeping -------------------------------------------------------------------
+
+    async def on_opened(self, spider: scrapy.Spider) -> None:
+        if spider is self:
+            self.run_id = await self.context.run_started(self.source.name)
+
+    async def on_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if spider is not self:
+            return
+        report = self.report
+        if self.entry_ok == 0 and self.entry_failures:
+            report.outcome = "unreachable" if self._all_unreachable else "failed"
+            report.message = self.entry_failures[0]
+        elif reason not in ("finished",):
+            report.outcome = "failed"
+            report.message = f"the crawl stopped early ({reason})"
+        # An unchanged feed must not hide articles that failed this time: keep the old
+        # validators (so the next run fetches the feed again) unless every article worked.
+        if report.errors == 0 and reason == "finished":
+            await self.context.save_validators(self.validators_seen)
+        if self.run_id is not None:
+            await self.context.run_finished(self.run_id, report)
+
+    def on_response(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
+        if spider is self and request.meta.get("planwatch_role"):
+            self.report.pages += 1
+
+    # --- entry pages (feed, sitemap, listing, search) --------------------------------------
+
+    def entry_request(self, url: str, callback: Any, *, role: str | None = None, conditional: bool = False,
+                      validators: tuple[str | None, str | None] = (None, None), **meta: Any) -> Request:
+        headers = {}
+        etag, last_modified = validators
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        return Request(
+            url,
+            callback=callback,
+            errback=self.entry_failed,
+            headers=headers,
+            dont_filter=True,
+            meta={
+                "planwatch_role": role or self.role,
+                "planwatch_entry": True,
+                "planwatch_conditional": conditional,
+                "handle_httpstatus_list": [304] if conditional else [],
+                **meta,
+            },
+        )
+
+    def entry_succeeded(self, response: Response) -> None:
+        self.entry_ok += 1
+        if response.meta.get("planwatch_conditional") and response.status == 200:
+            etag = _header(response, "ETag")
+            last_modified = _header(response, "Last-Modified")
+            if etag or last_modified:
+                self.validators_seen.append((response.url, etag, last_modified))
+
+    def entry_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        reason = describe_failure(failure, request.url)
+        if is_robots_refusal(failure):
+            self.report.robots_skipped += 1
+        if not request.meta.get("planwatch_entry") or self.entry_ok:
+            self.page_failed(request.url, reason)
+            return
+        self.entry_failures.append(reason)
+        self._all_unreachable = self._all_unreachable and is_connection_failure(failure)
+        self.report.errors += 1
+        log.warning("source %s: %s", self.source.name, reason)
+
+    def entry_unusable(self, response: Response, what: str) -> None:
+        """An entry page arrived but is not what the source says it is (not a feed, no links)."""
+        if response.meta.get("planwatch_entry") and not self.entry_ok:
+            reason = f"{response.url} {what}"
+            self.entry_failures.append(reason)
+            self._all_unreachable = False
+            self.report.errors += 1
+            log.warning("source %s: %s", self.source.name, reason)
+        else:
+            self.page_failed(response.url, what)
+
+    def max_pages(self) -> int:
+        """List pages (or child sitemaps) followed per run: --max-pages, the source's, the crawl default."""
+        return self.context.max_pages or self.source.max_pages or self.context.config.crawl.max_pages
+
+    def page_failed(self, url: str, reason: str) -> None:
+        self.report.errors += 1
+        self.report.problem(f"{url}: {reason}")
+        log.warning("page failed: %s: %s", url, reason)
+
+    # --- article links → requests ----------------------------------------------------------
+
+    def candidate_urls(self, response: Response, hrefs: Iterable[str]) -> list[tuple[str, str]]:
+        """(absolute URL, canonical URL) of the article links on a page, in page order, once each."""
+        from extractors.urls import canonicalize_url
+
+        seen: set[str] = set()
+        out: list[tuple[str, str]] = []
+        for href in hrefs:
+            href = (href or "").strip()
+            if not href or href.startswith(("javascript:", "mailto:", "#")):
+                continue
+            absolute = response.urljoin(href)
+            if not absolute.startswith(("http://", "https://")):
+                continue
+            if self._article_pattern is not None and not self._article_pattern.search(absolute):
+                continue
+            host = urlsplit(absolute).hostname or ""
+            if not host_allowed(host, self.allowed_domains):
+                continue
+            try:
+                canonical = canonicalize_url(absolute)
+            except ValueError:
+                continue
+            if canonical in seen:
+                continue
+            seen.add(canonical)
+            out.append((absolute, canonical))
+        return out
+
+    async def new_article_requests(self, response: Response, hrefs: Iterable[str]) -> list[Request]:
+        """Requests for the links never fetched before (nor claimed in this run), within the budget."""
+        candidates = self.candidate_urls(response, hrefs)
+        fresh = set(self.context.claim(c for _, c in candidates))
+        known = await self.context.known_articles([(a, c) for a, c in candidates if c in fresh])
+        requests = []
+        for absolute, canonical in candidates:
+            if canonical not in fresh or canonical in known:
+                continue
+            if self.article_budget <= 0:
+                self.context.claimed.discard(canonical)  # left for the next run
+                continue
+            self.article_budget -= 1
+            self.report.articles_requested += 1
+            requests.append(
+                Request(
+                    absolute,
+                    callback=self.parse_article,
+                    errback=self.article_failed,
+                    meta={"planwatch_role": "article", "planwatch_canonical": canonical},
+                    priority=10,  # articles before further list pages: memory stays flat
+                )
+            )
+        return requests
+
+    # --- article pages ---------------------------------------------------------------------
+
+    async def parse_article(self, response: Response) -> AsyncIterator[Capture]:
+        content_type = (_header(response, "Content-Type") or "text/html").split(";", 1)[0].strip().lower()
+        if content_type not in HTML_TYPES:
+            self.page_failed(response.url, f"not an HTML page ({content_type})")
+            return
+        yield Capture(
+            body=response.body,
+            kind="html",
+            url=response.url,
+            headers=response_capture_headers(response),
+            fetched_at=response.meta.get("planwatch_fetched_at") or utc_now_seconds(),
+            origin=self.source.name,
+            encoding=self.source.encoding,
+            selectors=dict(self.source.selectors),
+        )
+
+    def article_failed(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if is_robots_refusal(failure):
+            self.report.robots_skipped += 1
+            log.info("robots.txt forbids %s", request.url)
+            return
+        if failure.check(IgnoreRequest) and str(failure.value).startswith("already stored"):
+            return
+        self.page_failed(request.url, describe_failure(failure, request.url))
+
+
+def _header(response: Response, name: str) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value is not None else None
+
+
+def select_links(response: Response, selector: str) -> list[str]:
+    """``href`` values (or text, for feed-like XML) of the nodes a CSS selector or XPath finds."""
+    query = selector.strip()
+    nodes = response.xpath(query) if query.startswith(("/", "(", "./")) else response.css(query)
+    out = []
+    for node in nodes:
+        href = node.attrib.get("href") if hasattr(node, "attrib") else None
+        if href is None:
+            value = node.get()
+            href = value if value and not value.lstrip().startswith("<") else None
+        if href:
+            out.append(href)
+    return out

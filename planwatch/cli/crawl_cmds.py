@@ -1,0 +1,147 @@
+"""Commands over the configured sources: ``crawl`` (fetch what is new) and ``sources`` (list, check)."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+@click.command()
+@click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
+@click.option("--record", "record_dir", metavar="DIR", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write every response to a new .warc.gz in DIR (replay it with `planwatch replay DIR`).")
+@click.option("--max-pages", type=click.IntRange(1, 1000), metavar="N",
+              help="Follow at most N list or search pages per source (default: each source's max_pages).")
+@click.option("--no-digest", is_flag=True, help="Store only; leave immediate messages for later (planwatch digest).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages: int | None, no_digest: bool,
+          as_json: bool) -> None:
+    """Crawl the configured sources (all enabled ones, or the SOURCEs named) for new articles.
+
+    Feeds, sitemaps, listings and searches are read on every run; an article is
+    fetched once, ever. Each new article is extracted, judged, stored and queued
+    for the digest, like `planwatch replay` does. A source that cannot be reached is
+    reported in one line at the end; the others go on. Exits 1 when every source failed.
+    """
+    from crawler.runner import CrawlError, run_crawl
+    from storage.db import StorageError
+
+    config = app.config
+    try:
+        summary = run_crawl(
+            config,
+            app.db_url,
+            list(source_names) or None,
+            record_dir=record_dir,
+            outbox=None if no_digest else app.outbox,
+            max_pages=max_pages,
+        )
+    except (CrawlError, StorageError) as exc:
+        raise click.ClickException(str(exc)) from None
+    if as_json:
+        sys.stdout.write(summary.to_json() + "\n")
+    else:
+        _print_summary(summary)
+    failed = summary.failures()
+    if failed and len(failed) == len(summary.sources):
+        raise click.ClickException(f"every source failed ({len(failed)} of {len(summary.sources)})")
+
+
+def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    table = Table(show_header=False, box=None, pad_edge=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    ok = len(summary.sources) - len(summary.failures())
+    rows = [
+        ("sources crawled", f"{ok} of {len(summary.sources)}"),
+        ("pages fetched", summary.pages),
+        ("articles new", summary.new_articles),
+        ("  relevant", summary.relevant),
+        ("new plans", summary.new_plans),
+        ("updated plans", summary.updated_plans),
+        ("page errors", summary.errors),
+    ]
+    rejected = summary.total("rejected")
+    if rejected:
+        rows.append(("pages without an article", rejected))
+    for label, value in rows:
+        table.add_row(label, str(value))
+    if summary.record_file:
+        table.add_row("recorded to", summary.record_file)
+    if summary.digest:
+        table.add_row("digest", summary.digest)
+    stdout.print(table)
+    for report in summary.failures():
+        stdout.print(report.headline(), highlight=False, markup=False, soft_wrap=True)
+
+
+@click.command()
+@click.option("--check", is_flag=True, help="Only validate the configuration (no network, no database).")
+@click.pass_obj
+def sources(app, check: bool) -> None:
+    """List the configured sources with their last run, articles found and errors.
+
+    With --check, validate the configuration (keys, URLs, presets, selectors,
+    schedules) and say how many sources are ready.
+    """
+    config = app.config
+    if check:
+        enabled = sum(1 for s in config.sources if s.enabled)
+        where = config.path or "built-in defaults"
+        disabled = len(config.sources) - enabled
+        extra = f" ({disabled} disabled)" if disabled else ""
+        stdout.print(f"{len(config.sources)} sources OK{extra} in {where}", highlight=False)
+        return
+    if not config.sources:
+        stdout.print("No sources configured: add [[source]] tables to planwatch.toml (see docs/crawling.md).")
+        return
+    last_runs, found = _source_history(app.database(), [s.name for s in config.sources])
+    table = Table(title="Sources", title_justify="left")
+    for column in ("name", "type", "url", "last run", "outcome", "articles", "errors"):
+        table.add_column(column, overflow="fold")
+    for source in config.sources:
+        run = last_runs.get(source.name)
+        name = source.name if source.enabled else f"{source.name} (disabled)"
+        if run is None:
+            last, outcome, errors = "never", "-", "-"
+        else:
+            last = _when(run.started_at)
+            outcome = run.outcome
+            errors = str(run.errors) + (f": {run.message}" if run.message else "")
+        table.add_row(name, source.type, source.url, last, outcome, str(found.get(source.name, 0)), errors)
+    stdout.print(table)
+
+
+def _source_history(database, names: list[str]):  # type: ignore[no-untyped-def]
+    """The latest run of each source, and how many stored articles each brought."""
+    from sqlalchemy import func, select
+
+    from storage import models as m
+
+    with database.session(read_only=True) as session:
+        latest = (
+            select(m.SourceRun.source, func.max(m.SourceRun.id).label("id"))
+            .where(m.SourceRun.source.in_(names), m.SourceRun.job == "crawl")
+            .group_by(m.SourceRun.source)
+            .subquery()
+        )
+        runs = {r.source: r for r in session.scalars(select(m.SourceRun).join(latest, m.SourceRun.id == latest.c.id))}
+        counts = dict(
+            session.execute(
+                select(m.Article.origin, func.count()).where(m.Article.origin.in_(names)).group_by(m.Article.origin)
+            ).all()
+        )
+    return runs, counts
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
