@@ -152,9 +152,8 @@ def crawl_source(source: str) -> None:
         if ctx.config.find_source(source) is None:
             log.warning("crawl %s: not in the configuration any more; nothing to do", source)
             return
-        figures = _recorded(ctx, job_id, lambda: crawl_in_child(ctx, source))
-        if figures is not None and figures.new_articles > 0:
-            send_immediate(ctx)
+        _recorded(ctx, job_id, lambda: crawl_in_child(ctx, source))
+        send_immediate(ctx)
 
 
 def send_digest(frequency: str) -> None:
@@ -180,15 +179,19 @@ def housekeeping() -> None:
 
 
 def send_immediate(ctx: JobContext) -> None:
-    """After a crawl that found something: the subscribers who want news at once get it now."""
+    """After every crawl: ``immediate`` subscribers get what it found, and deferred digests whose
+    back-off has passed are retried (so a digest the SMTP server refused does not wait a day)."""
     try:
         from alerts.delivery import queue_and_send_immediate
 
         with ctx.mail_lock:
             report = queue_and_send_immediate(ctx.db, ctx.config, ctx.outbox)
-        log.info("immediate alerts: %s", _describe(report))
     except Exception as exc:  # a mail problem must not fail the crawl that preceded it
         log.warning("immediate alerts: not sent: %s", _one_line(exc))
+        return
+    if report.messages or report.deferred or report.failed:
+        level = logging.WARNING if report.deferred or report.failed else logging.INFO
+        log.log(level, "immediate alerts: %s", _describe(report))
 
 
 # --- recording ----------------------------------------------------------------------------------
@@ -258,7 +261,7 @@ def crawl_in_child(ctx: JobContext, source: str) -> RunFigures:
         ctx.remove_child(proc)
         reader.close()
     return figures_from_child(report, stop_reason, proc.exitcode,
-                              parse_duration(ctx.config.service.crawl_timeout))
+                              parse_duration(ctx.config.service.crawl_timeout), source)
 
 
 def _await_child(ctx: JobContext, proc: BaseProcess, reader: Connection) -> tuple[Any, str | None]:
@@ -291,7 +294,8 @@ def _await_child(ctx: JobContext, proc: BaseProcess, reader: Connection) -> tupl
     return report, stop_reason
 
 
-def figures_from_child(report: Any, stop_reason: str | None, exitcode: int | None, timeout: float) -> RunFigures:
+def figures_from_child(report: Any, stop_reason: str | None, exitcode: int | None, timeout: float,
+                       source: str) -> RunFigures:
     """Turn what the crawl process sent (or its silence and exit code) into the run's figures."""
     stopped = {
         "timeout": f"stopped after the crawl timeout of {_human(timeout)}",
@@ -299,7 +303,7 @@ def figures_from_child(report: Any, stop_reason: str | None, exitcode: int | Non
     }.get(stop_reason or "")
     outcome_when_stopped = "interrupted" if stop_reason == "shutdown" else "failed"
     if isinstance(report, tuple) and len(report) == 2 and report[0] == "summary":
-        figures = figures_from_summary(report[1])
+        figures = figures_from_summary(report[1], source)
         if stopped:
             return dataclasses.replace(figures, outcome=outcome_when_stopped,
                                        message=_join(stopped, figures.message))
@@ -318,14 +322,17 @@ def figures_from_child(report: Any, stop_reason: str | None, exitcode: int | Non
     return RunFigures(outcome_when_stopped if stopped else "failed", errors=1, message=_join(stopped, died))
 
 
-def figures_from_summary(summary: dict[str, Any]) -> RunFigures:
-    """The run's figures from a crawl summary (``crawler.runner.CrawlSummary`` as a dict)."""
-    pages = int(summary.get("pages", 0) or 0)
-    new_articles = int(summary.get("new_articles", 0) or 0)
-    errors = int(summary.get("errors", 0) or 0)
-    outcome = str(summary.get("outcome") or ("ok" if not errors or pages else "failed"))
-    message = summary.get("message")
-    return RunFigures(outcome, pages, new_articles, errors, str(message) if message else None)
+def figures_from_summary(summary: dict[str, Any], source: str) -> RunFigures:
+    """The run's figures from the source's report in a crawl summary (``CrawlSummary.to_dict()``)."""
+    report = next((r for r in summary.get("sources") or [] if r.get("name") == source), None)
+    if report is None:
+        return RunFigures("failed", errors=1, message=f"the crawl summary has no report for {source}")
+    message = report.get("message")
+    if report.get("unchanged") and not message:
+        message = "the feed was not modified"
+    return RunFigures(str(report.get("outcome") or "ok"), int(report.get("pages") or 0),
+                      int(report.get("new_articles") or 0), int(report.get("errors") or 0),
+                      str(message) if message else None)
 
 
 def crawl_child_main(writer: Connection, config: Config, db_url: str, source: str, log_settings: LogSettings,
@@ -355,6 +362,8 @@ def crawl_child_main(writer: Connection, config: Config, db_url: str, source: st
 
 
 def summary_as_dict(summary: Any) -> dict[str, Any]:
+    if hasattr(summary, "to_dict"):
+        return dict(summary.to_dict())
     if dataclasses.is_dataclass(summary) and not isinstance(summary, type):
         return dataclasses.asdict(summary)
     if isinstance(summary, dict):
@@ -383,20 +392,17 @@ def _send_pending(ctx: JobContext, frequency: str) -> RunFigures:
 
     with ctx.mail_lock:
         report = send_pending(ctx.db, ctx.config, ctx.outbox, frequencies=(frequency,))
-    failed = int(getattr(report, "failed", 0) or 0)
-    return RunFigures("failed" if failed and not getattr(report, "sent", 0) else "ok", errors=failed,
-                      message=_describe(report))
+    problems = report.deferred + report.failed + (len(report.failures) if not report.messages else 0)
+    outcome = "failed" if problems and not report.messages else "ok"
+    return RunFigures(outcome, errors=report.deferred + report.failed, message=_describe(report))
 
 
 def _describe(report: Any) -> str:
-    if report is None:
-        return "nothing to send"
-    if hasattr(report, "describe"):
-        return str(report.describe())
-    if dataclasses.is_dataclass(report):
-        values = dataclasses.asdict(report)
-        return ", ".join(f"{k} {v}" for k, v in values.items() if isinstance(v, (int, float)))
-    return str(report)
+    """``DeliveryReport.summary_line()`` and the first failure, if any."""
+    line = report.summary_line()
+    if report.failures:
+        line += f" ({report.failures[0]})"
+    return line
 
 
 # --- housekeeping -------------------------------------------------------------------------------

@@ -106,18 +106,19 @@ def desired_jobs(config: Config) -> list[JobSpec]:
         ))
     digest_tz = ZoneInfo(config.digest.timezone)
     at = clock_time.fromisoformat(config.digest.daily_at)
+    zone = "" if config.digest.timezone == svc.timezone else f" {config.digest.timezone}"
     if svc.digest_schedule:
         daily = build_trigger(svc.digest_schedule, digest_tz)
         daily_text = describe_schedule(svc.digest_schedule)
     else:
         daily = CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=digest_tz)
-        daily_text = f"daily at {config.digest.daily_at} {config.digest.timezone}"
+        daily_text = f"daily {config.digest.daily_at}{zone}"
     weekly = CronTrigger(day_of_week=config.digest.weekly_on, hour=at.hour, minute=at.minute, second=at.second,
                          timezone=digest_tz)
     specs.append(JobSpec("digest:daily", "planwatch.jobs:send_digest", ("daily",), daily, OTHER_EXECUTOR,
                          daily_text, False))
     specs.append(JobSpec("digest:weekly", "planwatch.jobs:send_digest", ("weekly",), weekly, OTHER_EXECUTOR,
-                         f"{config.digest.weekly_on} at {config.digest.daily_at} {config.digest.timezone}", False))
+                         f"{config.digest.weekly_on} {config.digest.daily_at}{zone}", False))
     specs.append(JobSpec("housekeeping", "planwatch.jobs:housekeeping", (), build_trigger(svc.housekeeping, tz),
                          OTHER_EXECUTOR, describe_schedule(svc.housekeeping), False))
     return specs

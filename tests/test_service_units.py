@@ -242,15 +242,23 @@ def test_health_names_sources_failing_or_silent_too_long(db):
 
 
 def test_what_a_crawl_process_leaves_behind_becomes_the_runs_figures():
-    ok = figures_from_child(("summary", {"pages": 4, "new_articles": 2, "errors": 0}), None, 0, 60)
-    assert (ok.outcome, ok.pages, ok.new_articles) == ("ok", 4, 2)
-    raised = figures_from_child(("error", "RuntimeError: spider exploded"), None, 0, 60)
+    from crawler.summary import CrawlSummary, SourceReport
+
+    summary = CrawlSummary(sources=[SourceReport("a", "feed", pages=4, new_articles=2),
+                                    SourceReport("b", "feed", outcome="unreachable", message="refused")])
+    sent = ("summary", summary.to_dict())
+    ok = figures_from_child(sent, None, 0, 60, "a")
+    assert (ok.outcome, ok.pages, ok.new_articles, ok.errors) == ("ok", 4, 2, 0)
+    unreachable = figures_from_child(sent, None, 0, 60, "b")
+    assert (unreachable.outcome, unreachable.message) == ("unreachable", "refused")
+    raised = figures_from_child(("error", "RuntimeError: spider exploded"), None, 0, 60, "a")
     assert raised.outcome == "failed" and "spider exploded" in raised.message
-    killed = figures_from_child(None, None, -signal.SIGKILL, 60)
+    killed = figures_from_child(None, None, -signal.SIGKILL, 60, "a")
     assert killed.outcome == "failed" and killed.message == "the crawl process was killed by SIGKILL"
-    timed_out = figures_from_child(("summary", {"pages": 1}), "timeout", 0, 1800)
+    timed_out = figures_from_child(sent, "timeout", 0, 1800, "a")
     assert timed_out.outcome == "failed" and "crawl timeout of 30m" in timed_out.message
-    stopped = figures_from_child(None, "shutdown", -signal.SIGTERM, 60)
+    assert timed_out.pages == 4  # what the crawl did before it was stopped still counts
+    stopped = figures_from_child(None, "shutdown", -signal.SIGTERM, 60, "a")
     assert stopped.outcome == "interrupted" and "SIGTERM" in stopped.message
 
 
@@ -319,7 +327,12 @@ def test_status_shows_next_runs_last_outcomes_and_attention(clean_jobs, db_url, 
     assert jobs["crawl:c-news"]["last_run"] is None
     assert data["attention"] == ["a-news"]
 
-    table = CliRunner().invoke(main, ["--config", str(cfg_path), "--db", db_url, "status"])
+    table = CliRunner().invoke(main, ["--config", str(cfg_path), "--db", db_url, "status"], env={"COLUMNS": "200"})
     assert table.exit_code == 0, table.output
-    assert "not running" in table.output and "crawl:b-news" in table.output and "failing" in table.output
-    assert "killed by SIGKILL" in table.output
+    lines = table.output.splitlines()
+    assert lines[0] == "service: not running"
+    b_line = next(line for line in lines if line.strip().startswith("crawl:b-news"))
+    assert "every 20s" in b_line and " ok " in b_line and "0/3/0" in b_line and b_line.rstrip().endswith("1")
+    assert any(line.strip().startswith("digest:weekly") and "fri 07:30" in line for line in lines)
+    assert "crawl:a-news: the crawl process was killed by SIGKILL" in lines
+    assert any(line.strip().startswith("a-news failing since") for line in lines)

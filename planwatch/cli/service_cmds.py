@@ -10,7 +10,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import click
+from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from sqlalchemy import inspect, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -156,37 +158,44 @@ def read_stored_jobs(db: Any) -> dict[str, StoredJob]:
 def _print_status(config: Any, holder: str | None, rows: list[dict[str, Any]], attention: list[Any]) -> None:
     tz = ZoneInfo(config.service.timezone)
     out = Console()
-    out.print(f"service: [green]running[/] ({holder})" if holder else "service: [yellow]not running[/]")
-    table = Table(title="jobs", title_justify="left")
-    for name, justify in (("job", "left"), ("schedule", "left"), ("next run", "left"), ("last run", "left"),
-                          ("outcome", "left"), ("pages", "right"), ("new", "right"), ("errors", "right"),
-                          ("overruns", "right"), ("note", "left")):
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    out.print(f"service: [green]running[/] ({holder})" if holder else "service: [yellow]not running[/]",
+              highlight=False)
+    table = Table(title=f"jobs (times in {config.service.timezone})", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    table.add_column("job", min_width=12, overflow="fold")
+    table.add_column("schedule", min_width=10)
+    for name in ("next run", "last run", "outcome"):
+        table.add_column(name, no_wrap=True)
+    table.add_column("pages/new/err", justify="right", no_wrap=True)
+    table.add_column("overruns", justify="right", no_wrap=True)
+    notes = []
     for row in rows:
         run = row["last_run"] or {}
         if not row["in_config"]:
-            note = "not in the configuration: removed at the next start"
+            notes.append(f"{row['job']}: not in the configuration any more; dropped at the next start")
         elif not row["scheduled"]:
-            note = "scheduled when the service starts"
-        else:
-            note = (run.get("message") or "")[:80] if run.get("outcome") not in (None, "ok") else ""
+            notes.append(f"{row['job']}: scheduled when the service starts")
+        elif run.get("outcome") not in (None, "ok") and run.get("message"):
+            notes.append(f"{row['job']}: {run['message']}")
         table.add_row(
             row["job"], row["schedule"] or "", _when(row["next_run"], tz), _when(run.get("started_at"), tz),
-            _outcome(run.get("outcome")), str(run.get("pages", "")), str(run.get("new_articles", "")),
-            str(run.get("errors", "")), str(row["overruns"] or ""), note,
+            _outcome(run.get("outcome")),
+            f"{run['pages']}/{run['new_articles']}/{run['errors']}" if run else "", str(row["overruns"] or ""),
         )
     out.print(table)
+    for note in notes:
+        out.print(note, highlight=False, markup=False)
     if not attention:
-        out.print("sources: none failing or silent")
+        out.print("sources: none failing or silent", highlight=False)
         return
-    notes = Table(title="sources needing attention", title_justify="left")
-    for name in ("source", "state", "since", "last outcome", "reason"):
-        notes.add_column(name)
+    out.print()
+    out.print("sources needing attention:", highlight=False)
     for h in attention:
-        notes.add_row(h.source, f"[red]{h.state}[/]" if h.state == "failing" else f"[yellow]{h.state}[/]",
-                      _when(h.since.isoformat() if h.since else None, tz), h.last_outcome or "",
-                      (h.message or "")[:100])
-    out.print(notes)
+        since = _when(h.since.isoformat() if h.since else None, tz)
+        state = f"[red]{h.state}[/]" if h.state == "failing" else f"[yellow]{h.state}[/]"
+        reason = f": {escape(h.message)}" if h.message else ""
+        out.print(f"  {escape(h.source)} {state} since {since} (last outcome {h.last_outcome}){reason}",
+                  highlight=False)
 
 
 def _when(value: str | None, tz: ZoneInfo) -> str:
@@ -195,7 +204,10 @@ def _when(value: str | None, tz: ZoneInfo) -> str:
     moment = datetime.fromisoformat(value)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S %Z")
+    local = moment.astimezone(tz)
+    if local.date() == datetime.now(tz).date():
+        return local.strftime("%H:%M:%S")  # today: the seconds matter for short schedules
+    return local.strftime("%m-%d %H:%M")
 
 
 def _outcome(value: str | None) -> str:
