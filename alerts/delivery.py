@@ -206,7 +206,7 @@ def send_pending(
     report.queued = prepare_queue(db, config, now)
     with db.session() as session:
         report.recovered = recover_in_flight(session, config, now)
-        report.items += report.recovered.delivered
+        report.items += report.recovered.items
     batches = due_batches(
         db, now, frequencies=frequencies, subscriber_email=subscriber_email, ignore_backoff=ignore_backoff
     )

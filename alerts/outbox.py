@@ -56,6 +56,7 @@ class Recovery:
     requeued: int = 0  # proven not delivered: queued again
     unconfirmed: int = 0  # maybe delivered: marked sent, never sent again
     waiting: int = 0  # too recent to judge: perhaps another process is sending it
+    items: int = 0  # deliveries of the proven-delivered messages
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -275,7 +276,7 @@ def recover_in_flight(session: Session, config: Config, now: datetime) -> Recove
     for message in session.scalars(select(OutgoingMessage).where(OutgoingMessage.status == "prepared")):
         delivered = _provably_delivered(message)
         if delivered is True:
-            mark_sent(session, message.message_id, now)
+            report.items += mark_sent(session, message.message_id, now)
             report.delivered += 1
             log.info("message %s was written before the last run stopped: marked sent", message.message_id)
             continue

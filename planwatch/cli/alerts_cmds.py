@@ -78,6 +78,11 @@ def list_(app) -> None:
         stdout.print("no subscribers yet (the configured digest.recipients are added on the first run)")
         return
     stdout.print(_table(rows))
+    failing = [r for r in rows if r.permanent_failure]
+    if failing:
+        stdout.print("permanent delivery failures (fix the address, then `subscribers resume`):", markup=False)
+        for r in failing:
+            stdout.print(f"  {r.email}: {r.permanent_failure}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _filters_text(provinces, municipalities, events, keywords) -> str:
@@ -96,7 +101,7 @@ def _table(rows: list[SubscriberRow]) -> Table:
     for r in rows:
         f = r.filters
         if r.permanent_failure:
-            status = Text(f"failing: {r.permanent_failure}", style="red")
+            status = Text("failing", style="red")
         else:
             status = Text("active" if r.active else "paused", style="green" if r.active else "yellow")
         table.add_row(
