@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import htmldate
 import lxml.html
 import trafilatura
+from trafilatura.metadata import extract_metadata
 from lxml import etree
 from parsel import Selector
 
@@ -68,6 +69,11 @@ TRAILING_SECTION = re.compile(r"\s?-\s?([가-힣/·]{1,8})(?=\s?(?:ㅣ|[|]|\s-\s
 JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.){200,})"')
 EMBEDDED_HTML_MARKERS = ("<p", "\\u003cp", "<br", "\\u003cbr")
 MIN_EMBEDDED_CHARS = 200
+# Names that author fields carry but that are not reporters.
+NON_PERSON_AUTHORS: frozenset[str] = frozenset(
+    {"네이버", "다음", "카카오", "편집국", "편집부", "온라인뉴스팀", "디지털뉴스팀", "뉴스팀", "보도자료", "관리자", "admin"}
+)
+LATIN_NAME = re.compile(r"[A-Z][A-Za-z'-]{1,30}(?: [A-Z][A-Za-z'-]{0,30}\.?){1,3}")
 LAYOUT_CELL_CONTENT = ("table", "div", "p", "ul", "ol", "article", "section")
 # Elements that may print "입력 2024.05.20 10:30" in the article head.
 DATE_HOLDERS = ("li", "span", "p", "div", "td", "em", "dd", "time", "strong", "b", "font")
@@ -120,7 +126,18 @@ def extract_html(html: str, url: str | None = None, selectors: dict[str, str] | 
         if fragment:
             parts = clean_page_text(fragment_text(fragment), title=title or None)
     _merge_meta(parts, meta, url)
+    if parts.author is None and parts.paragraphs:
+        parts.author = _trafilatura_author(html, url)
     return parts
+
+
+def _trafilatura_author(html: str, url: str | None) -> str | None:
+    """trafilatura's author heuristics (JSON-LD, bylines), on a fresh tree: extraction edits the first one."""
+    try:
+        document = extract_metadata(html, default_url=url, extensive=False)
+    except (ValueError, TypeError, RecursionError, etree.LxmlError):
+        return None
+    return author_name(getattr(document, "author", None))
 
 
 def unwrap_layout_tables(tree: lxml.html.HtmlElement) -> None:
@@ -298,7 +315,7 @@ def author_name(raw: str | None) -> str | None:
         return None
     for piece in re.split(r"[;,/·]", raw):
         piece = piece.strip()
-        if not piece or is_outlet_name(piece):
+        if not piece or is_outlet_name(piece) or piece in NON_PERSON_AUTHORS:
             continue
         piece = piece.split("=")[-1].strip()
         piece = re.sub(r"\s?외\s?\d*\s?명?$", "", piece).strip()
@@ -307,7 +324,7 @@ def author_name(raw: str | None) -> str | None:
             return match.groupdict().get("name") or match.groupdict().get("name2")
         if re.fullmatch(r"[가-힣]{2,4}", piece):
             return piece
-        if re.fullmatch(r"[A-Za-z][A-Za-z .'-]{1,60}", piece):
+        if LATIN_NAME.fullmatch(piece):
             return piece
     return None
 

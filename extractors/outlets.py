@@ -110,7 +110,11 @@ def outlet_from_copyright(line: str) -> str | None:
         for noise in COPYRIGHT_NOISE:
             name = re.sub(re.escape(noise), " ", name, flags=re.IGNORECASE)
         name = re.split(r"무단|재배포|all rights", name, maxsplit=1, flags=re.IGNORECASE)[0]
-        name = name.strip(" '\"‘’“”:-")
+        name = re.sub(r"^[\s©ⓒ]*(?:\d{4}\s*)?", "", name).strip(" '\"‘’“”:-")
+        if name.lower().startswith("www"):
+            name = ""  # the line names a domain, handled below
+        if name.endswith("사") and is_outlet_name(name[:-1]):
+            name = name[:-1]  # "대전일보사": the company behind the paper
         if 2 <= len(name) <= 20 and re.search(r"[가-힣A-Za-z]", name):
             return name
     if domain_match:

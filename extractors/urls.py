@@ -3,9 +3,10 @@
 The same article reaches us as ``http://`` and ``https://``, with ``utm_*`` or
 ``fbclid`` tails, with a ``#comment`` fragment, a trailing slash, an upper-case host
 or a shuffled query. ``canonicalize_url`` maps all of these to one string and keeps
-the parameters that name the article (``idxno``, ``no``, ``idx``, ``aid``, ...).
-courlan strips the well-known trackers, w3lib sorts and re-encodes the query; the
-table below adds the trackers Korean portals and newsletters use.
+the parameters that name the article (``idxno``, ``no``, ``idx``, ``aid``, ``pk_no``...).
+w3lib sorts and re-encodes the query; trackers are removed by the explicit table
+below. (courlan's tracker filter is not used: it drops every ``pk_*`` parameter as a
+Matomo tracker, and ``pk_no`` is the article id of several Korean CMSs.)
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from courlan import normalize_url
 from w3lib.url import canonicalize_url as w3lib_canonicalize
 
 # Query parameters that never identify an article. A name ending in "_" is a prefix.
@@ -30,6 +30,14 @@ TRACKING_PARAMS: tuple[str, ...] = (
     "mc_eid",
     "_ga",
     "_gl",
+    "pk_campaign",  # Matomo
+    "pk_kwd",
+    "pk_source",
+    "pk_medium",
+    "pk_content",
+    "mkt_tok",  # Marketo
+    "_hsenc",  # HubSpot
+    "_hsmi",
     "ref",
     "ref_src",
     "referrer",
@@ -80,11 +88,7 @@ def canonicalize_url(url: str) -> str:
         raise ValueError(f"not a web URL: {url!r}")
     if not parts.hostname:
         raise ValueError(f"URL without a host: {url!r}")
-    try:
-        cleaned = normalize_url(raw, strict=False, trailing_slash=True)
-    except (ValueError, TypeError):
-        cleaned = raw
-    parts = urlsplit(cleaned)
+    parts = urlsplit(raw)
     cleaned = urlunsplit((parts.scheme, parts.netloc, parts.path, _without_tracking(parts.query), ""))
     parts = urlsplit(w3lib_canonicalize(cleaned, keep_fragments=False))
     host = (parts.hostname or "").lower().rstrip(".")

@@ -381,3 +381,27 @@ def test_pathological_input_stays_fast() -> None:
     started = time.perf_counter()
     clean_text_capture(nasty)
     assert time.perf_counter() - started < 2.0
+
+
+@pytest.mark.parametrize(
+    ("line", "outlet"),
+    [
+        ("중도일보(www.joongdo.co.kr), 무단전재 및 수집, 재배포 금지", "중도일보"),
+        ("<저작권자ⓒ대전일보사. 무단전재-재배포 금지>", "대전일보"),
+        ("<Copyright ⓒ 한국일보. All rights reserved. 무단 전재 및 재배포 금지>", "한국일보"),
+        ("저작권자 ⓒ '대중문화컨텐츠 전문가그룹' 엔터미디어(www.entermedia.co.kr), 무단전재 및 재배포금지", "엔터미디어"),
+        ("ⓒ 전북매일 (www.jbmaeil.example) 무단전재 및 재배포금지", "전북매일"),
+        ("Copyright © 2024 www.unknown-paper.kr All rights reserved", "unknown-paper.kr"),
+    ],
+)
+def test_outlet_from_copyright_lines(line: str, outlet: str) -> None:
+    from extractors.outlets import outlet_from_copyright
+
+    assert outlet_from_copyright(line) == outlet
+
+
+def test_outlet_from_email_skips_private_mail() -> None:
+    from extractors.outlets import outlet_from_email
+
+    assert outlet_from_email("홍길동 기자 hong@gmail.com / hong@kwangju.co.kr") == "광주일보"
+    assert outlet_from_email("hong@naver.com") is None

@@ -20,6 +20,7 @@ from extractors.urls import canonicalize_url, url_host
         ("https://example.kr:443/", "https://example.kr/"),
         ("http://example.kr:8080/a/", "https://example.kr:8080/a"),
         ("example.kr/a", "https://example.kr/a"),
+        ("http://m.daejonilbo.com/mnews.asp?pk_no=1412361&pk_campaign=x", "https://m.daejonilbo.com/mnews.asp?pk_no=1412361"),
     ],
 )
 def test_canonical_forms(url: str, canonical: str) -> None:
