@@ -274,7 +274,7 @@ def date_in_line(text: str) -> re.Match[str] | None:
     if match is None:
         return None
     rest = (text[: match.start()] + " " + text[match.end() :]).strip()
-    if DATE_LINE_LEFTOVER.match(rest) or all(DATE_TIME.search(part) for part in [rest] if rest):
+    if DATE_LINE_LEFTOVER.match(rest) or DATE_TIME.search(rest):  # "입력 ... | 수정 ...": two dates
         return match
     return None
 
@@ -444,9 +444,6 @@ def _find_body_start(lines: list[Line], start: int) -> int:
         line = lines[i]
         if line.kind == "text" and is_prose(line.text):
             return i
-        if line.kind == "block" and i > start:
-            # A block of other news before any prose: skip over it.
-            continue
     return len(lines)
 
 
