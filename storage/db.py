@@ -185,7 +185,7 @@ def current_revision(engine: Engine) -> str | None:
     from alembic.runtime.migration import MigrationContext
 
     try:
-        with engine.connect() as conn:
+        with engine.execution_options(planwatch_read_only=True).connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
     except DBAPIError as exc:
         raise StorageError(describe_error(exc, str(engine.url))) from exc
@@ -311,20 +311,13 @@ def _run_alembic(engine: Engine, direction: str, revision: str) -> None:
 
 def _migrate_to_head(engine: Engine) -> None:
     """Bring a SQLite database to head; BEGIN IMMEDIATE makes concurrent openers queue up."""
-    from alembic.runtime.migration import MigrationContext
-
     head = head_revision()
     for attempt in range(1, LOCK_RETRIES + 1):
         try:
-            with engine.connect() as conn:
-                current = MigrationContext.configure(conn).get_current_revision()
-            if current == head:
+            if current_revision(engine) == head:
                 return
             _run_alembic(engine, "upgrade", "head")
             return
-        except OperationalError as exc:
-            if attempt == LOCK_RETRIES or not is_locked(exc):
-                raise StorageError(describe_error(exc, str(engine.url))) from exc
         except StorageError as exc:
             if attempt == LOCK_RETRIES or not is_locked(exc.__cause__):
                 raise

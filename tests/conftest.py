@@ -10,7 +10,7 @@ open ``storage.db.Database``, so a test written against them runs on both backen
     A URL to a database with the current schema and no rows, private to the test.
     SQLite: a new file in the test's ``tmp_path`` (migrated when first opened).
     PostgreSQL: one database per test session and xdist worker on 127.0.0.1:5432 (user
-    postgres), created and migrated once, every table emptied before each test,
+    postgres), created and migrated once, every table emptied (ids restarted) before each test,
     dropped at the end. Pass it to ``storage.db.open_database`` or to ``planwatch --db``,
     in this process or in child processes.
 ``db``
@@ -115,16 +115,20 @@ def pg_session_db_url() -> Iterator[str]:
 
 
 def empty_all_tables(url: str) -> None:
+    """Delete every row and restart the id sequences (DELETE beats TRUNCATE on tiny tables)."""
     import psycopg
 
     from storage.models import Base
 
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     dsn = f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={url.rsplit('/', 1)[1]}"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        # A test that left a transaction open would block TRUNCATE forever; fail instead.
-        conn.execute("SET lock_timeout = '10s'")
-        conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    with psycopg.connect(dsn) as conn:
+        # A test that left a transaction open would block this forever; fail instead.
+        conn.execute("SET LOCAL lock_timeout = '10s'")
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(f'DELETE FROM "{table.name}"')
+        sequences = conn.execute("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'").fetchall()
+        for (sequence,) in sequences:
+            conn.execute(f'ALTER SEQUENCE "{sequence}" RESTART')
 
 
 # --- the fixtures tests use -------------------------------------------------------------------

@@ -1,0 +1,52 @@
+"""Near-duplicate texts: MinHash signatures over character shingles (datasketch).
+
+Several outlets rewrite the same press release; their texts share most character
+n-grams even when sentences are reordered or shortened. Character shingles suit Korean,
+where word boundaries (어절) carry particles that differ between rewrites. A signature
+is stored with each event as bytes, so later articles can be compared without the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from datasketch import LeanMinHash, MinHash
+
+NUM_PERM = 128  # signature length: ±0.09 error on a Jaccard estimate at 95% confidence
+SHINGLE_SIZE = 4  # characters per shingle, spaces removed: long enough to be specific in Hangul
+SEED = 1  # fixed, so that signatures stored by one process compare with those of another
+
+_NOT_TEXT = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+def shingles(text: str, size: int = SHINGLE_SIZE) -> set[bytes]:
+    """The set of character n-grams of ``text``, ignoring spacing and punctuation."""
+    compact = _NOT_TEXT.sub("", text).lower()
+    if len(compact) <= size:
+        return {compact.encode("utf-8")} if compact else set()
+    return {compact[i : i + size].encode("utf-8") for i in range(len(compact) - size + 1)}
+
+
+def text_minhash(text: str) -> LeanMinHash:
+    mh = MinHash(num_perm=NUM_PERM, seed=SEED)
+    mh.update_batch(shingles(text))
+    return LeanMinHash(mh)
+
+
+def to_bytes(signature: LeanMinHash) -> bytes:
+    buf = bytearray(signature.bytesize())
+    signature.serialize(buf)
+    return bytes(buf)
+
+
+def from_bytes(data: bytes) -> LeanMinHash:
+    return LeanMinHash.deserialize(bytearray(data))
+
+
+def similarity(a: LeanMinHash, b: LeanMinHash) -> float:
+    """Estimated Jaccard similarity of the two texts' shingle sets, 0.0 – 1.0."""
+    return float(a.jaccard(b))
+
+
+def text_similarity(a: str, b: str) -> float:
+    return similarity(text_minhash(a), text_minhash(b))
