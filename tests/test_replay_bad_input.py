@@ -19,6 +19,19 @@ ENGLISH_PAGE = b"""<html><head><title>City council news</title></head><body><art
 </article></body></html>"""
 
 
+def cp949_bytes(text: str) -> bytes:
+    """The seed as an EUC-KR/CP949 site would serve it (the few symbols CP949 lacks become spaces)."""
+    return "".join(ch if _cp949_has(ch) else " " for ch in text).encode("cp949")
+
+
+def _cp949_has(ch: str) -> bool:
+    try:
+        ch.encode("cp949")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def run(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "planwatch", "--db", f"sqlite:///{tmp / 'pw.db'}", "--outbox", str(tmp / "out"), *args],
@@ -33,11 +46,11 @@ def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path):
     (inbox / "empty.txt").write_bytes(b"")
     (inbox / "binary.txt").write_bytes(bytes(range(256)) * 40)
     (inbox / "english.html").write_bytes(ENGLISH_PAGE)
-    (inbox / "cp949.txt").write_bytes(SEED2.read_text(encoding="utf-8").encode("cp949"))
+    (inbox / "cp949.txt").write_bytes(cp949_bytes(SEED2.read_text(encoding="utf-8")))
     (inbox / "broken.warc.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
-    (inbox / "nothing").mkdir()
+    (tmp_path / "nothing").mkdir()
 
-    proc = run(tmp_path, "replay", str(inbox))
+    proc = run(tmp_path, "replay", str(inbox), str(tmp_path / "nothing"))
     assert proc.returncode == 0, proc.stderr
     skipped = [line for line in proc.stderr.splitlines() if line.startswith("skipped")]
     names = " ".join(skipped)

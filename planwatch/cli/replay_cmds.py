@@ -11,10 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from extractors.article import ExtractionError
 from planwatch.captures import CaptureProblem, find_capture_files, read_captures
-from planwatch.pipeline import Pipeline, RunSummary, extract_capture
-from planwatch.records import article_to_json
 
 stdout = Console()
 stderr = Console(stderr=True)
@@ -45,6 +42,7 @@ def replay(app, paths: tuple[Path, ...], no_digest: bool) -> None:
     extracted, judged, stored once and queued for the digest; a file that cannot be
     read is reported in one line and the others go on.
     """
+    from planwatch.pipeline import Pipeline, RunSummary
     from storage.db import StorageError
 
     files, problems = find_capture_files(paths)
@@ -87,7 +85,7 @@ def _warn(problem: object) -> None:
     stderr.print(f"[yellow]skipped[/yellow] {problem}", markup=True, highlight=False, soft_wrap=True)
 
 
-def _print_summary(summary: RunSummary, report) -> None:
+def _print_summary(summary, report) -> None:
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
@@ -112,6 +110,10 @@ def _print_summary(summary: RunSummary, report) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for a WARC with several pages).")
 def extract(path: Path, as_json: bool) -> None:
     """Show what the pipeline extracts from one capture, storing nothing."""
+    from extractors.article import ExtractionError
+    from planwatch.pipeline import extract_capture
+    from planwatch.records import article_to_json
+
     outputs = []
     for item in read_captures(path):
         if isinstance(item, CaptureProblem):
