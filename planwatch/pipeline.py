@@ -83,7 +83,7 @@ class Pipeline:
         return self.store(capture, article, extraction)
 
     def store(self, capture: Capture, article: Article, extraction: Extraction) -> ProcessResult:
-        with self.db.session() as session:
-            outcome = store_extraction(session, article, extraction, raw=capture)
+        # A transaction that lost a race to another writer is run again from scratch.
+        outcome = self.db.transaction(lambda session: store_extraction(session, article, extraction, raw=capture))
         status = "stored" if outcome.article_new else "duplicate"
         return ProcessResult(capture.origin or capture.url, status, None, article, extraction, outcome)

@@ -412,3 +412,27 @@ def test_concurrent_writers_make_one_plan_one_event(db, db_url):
     [plan] = plans(db)
     assert sorted(plan.partners) == [f"협력기관{n}" for n in range(ARTICLES)]
     assert plan.timeline[0].date_iso() == "2024-09-24"
+
+
+def test_a_transaction_that_lost_a_race_is_run_again(db):
+    with db.session() as session:
+        session.add(m.Subscriber(email="reader@example.kr"))
+    attempts = []
+
+    def add_reader(session):
+        attempts.append(1)
+        if len(attempts) == 1:  # written as if the row were not there yet: the unique email refuses it
+            session.add(m.Subscriber(email="reader@example.kr"))
+            session.flush()
+        return session.scalar(select(m.Subscriber.id).where(m.Subscriber.email == "reader@example.kr"))
+
+    assert db.transaction(add_reader) == 1 and len(attempts) == 2
+
+    def always_conflicts(session):
+        session.add(m.Subscriber(email="reader@example.kr"))
+        session.flush()
+
+    with pytest.raises(StorageError, match="conflicting") as info:
+        db.transaction(always_conflicts, attempts=2)
+    assert "\n" not in str(info.value)
+    assert count(db, m.Subscriber) == 1
