@@ -60,7 +60,8 @@ def find_actor(passages: Passages, outlet: str | None = None) -> Actor | None:
         weight = MENTION_WEIGHTS[zone]
         if m.suffix in SUBJECT_SUFFIXES:
             weight += SUBJECT_BONUS if zone != "body" else SUBJECT_BONUS / 3
-        if TOPIC_AFTER.match(text[m.end + len(m.suffix):m.end + len(m.suffix) + 4].lstrip()):
+        owner = m.suffix in ("", "의") and TOPIC_AFTER.match(text[m.end + len(m.suffix):m.end + len(m.suffix) + 4].lstrip())
+        if owner:
             weight += OWNER_BONUS if zone != "body" else OWNER_BONUS / 2
             evidence[gov].append(f"owner:{zone}")
         if zone == "body":

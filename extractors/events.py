@@ -27,7 +27,7 @@ EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"조례\s?(?:제정|개정|공포)", r"조례안",
     ),
     "committee_launch": (r"출범", r"창립\s?총회", r"발족", r"위촉식", r"위원(?:을|를)?\s?위촉", r"첫\s?회의"),
-    "plan_kickoff": (r"착수\s?보고", r"용역(?:에|을)?\s?착수", r"착수\s?회의", r"수립(?:에|을)?\s?착수", r"착수했"),
+    "plan_kickoff": (r"착수",),
     "plan_interim_report": (r"중간\s?보고",),
     "plan_final_report": (r"최종\s?보고", r"완료\s?보고", r"최종\s?결과\s?보고"),
     "plan_adopted": (
@@ -35,6 +35,7 @@ EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"(?:확정|의결)(?:했|하였|됐|되었)", r"수립\s?완료", r"심의[·\s]?의결", r"기본계획\s?확정",
     ),
     "committee_meeting": (
+        r"변경\s?안|계획\s?변경|수정\s?안",
         r"위원회(?:를|가|는)?\s?(?:개최|열|회의)", r"(?:정기|정례|전체)\s?회의", r"시행계획", r"위원회[^.]{0,30}(?:개최|열었|열고)",
         r"회의(?:를|가)?\s?(?:개최|열)",
     ),
@@ -49,18 +50,26 @@ EVENT_PRIORITY: tuple[str, ...] = (
     "plan_adopted",
     "committee_meeting",
 )
+QUOTES = re.compile(r"[‘’'\"“”「」『』]")
 # A plan "수립" in the past (2021년 2월 … 수립하여 운영) or the future (수립할 계획) is not this article's step.
 NOT_NOW = re.compile(r"(?:할|될)\s?(?:계획|예정|방침)|하여\s?운영|해\s?운영|바\s?있|했던|된\s?바|예정이다")
+# A plan's revision is steering (committee_meeting), not its adoption.
+REVISION = re.compile(r"변경|수정|보완")
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in EVENT_TRIGGERS.items()}
 
 
 def event_types_in(text: str) -> set[str]:
     """Every event type whose triggers appear in ``text``."""
     found = set()
+    text = QUOTES.sub("", text)  # ‘…용역’에 착수: quotes do not change the step
     for etype, patterns in _COMPILED.items():
         for p in patterns:
             m = p.search(text)
-            if m and not (etype == "plan_adopted" and NOT_NOW.search(text[m.start():m.end() + 25])):
+            if m and etype == "plan_adopted" and (
+                NOT_NOW.search(text[m.start():m.end() + 25]) or REVISION.search(text[max(0, m.start() - 15):m.end()])
+            ):
+                continue
+            if m:
                 found.add(etype)
                 break
     return found
@@ -91,10 +100,8 @@ def event_date(event_type: str, head_sentences: list[str], published: date | Non
     """(date, precision) of the step, from the lead sentences that name it."""
     if published is None:
         return None, "day"
-    patterns = _COMPILED.get(event_type, [])
-    ranked = sorted(
-        head_sentences, key=lambda s: 0 if any(p.search(s) for p in patterns) else 1
-    )  # sentences naming the step first, keeping text order otherwise
+    # sentences naming the step first, keeping text order otherwise
+    ranked = sorted(head_sentences, key=lambda s: 0 if event_type in event_types_in(s) else 1)
     announcement: DateMention | None = None
     for sentence in ranked:
         for d in find_dates(sentence, published):

@@ -19,6 +19,9 @@ SIGNED_WITH = re.compile(rf"(?P<list>[^.\n]+?)(?:와|과)(?:의)?\s(?:[^.\n]{{0,
 CLAUSE_START = re.compile(r".*(?:에서|에서는|는|은|가|이|일|분|께|날|후)\s")
 LIST_SPLIT = re.compile(r"(?<=[가-힣A-Za-z0-9)])(?:와|과)\s|\s?,\s?|·|\s및\s|\s그리고\s")
 COUNT_TAIL = re.compile(r"\s?등(?:\s?\d+\s?개\s?(?:기관|기업|단체|대학))?$")
+# "스마트팜 전문기업 팜테크": the words before the name describe it.
+DESCRIPTOR = re.compile(r"^(?:[가-힣A-Za-z0-9]+\s)*(?:전문\s?)?(?:기업|업체|기관|회사|스타트업|단체|대학)\s")
+NAME_ONLY = re.compile(r"[가-힣A-Za-z0-9&]{2,15}")  # one word in a signers' list is a name
 ORGANIZATION = re.compile(
     r"(?:대학교|대학|대|연구원|연구소|공사|공단|재단|진흥원|협회|협의회|센터|은행|병원|그룹|㈜|\(주\)|"
     r"전자|텔레콤|통신|시스템즈?|솔루션|테크|랩|산업|학교|기술원|과학원|청|부|처|위원회|조합|회사|"
@@ -49,7 +52,8 @@ def _organizations(segment: str, actor_names: set[str]) -> list[str]:
     for raw in LIST_SPLIT.split(segment):
         item = COUNT_TAIL.sub("", raw.strip()).strip(" ‘’'\"")
         item = re.sub(r"\s?\([^)]*\)$", "", item) if not item.endswith("(주)") else item
-        if not item or len(item) > 30 or not ORGANIZATION.search(item):
+        item = DESCRIPTOR.sub("", item)
+        if not item or len(item) > 30 or not (ORGANIZATION.search(item) or NAME_ONLY.fullmatch(item)):
             continue
         if item in actor_names or any(item.startswith(n) and item[len(n):] in ("", "청") for n in actor_names):
             continue

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from extractors.actor import Actor, find_actor
 from extractors.committee import find_committee
-from extractors.counts import plan_counts
+from extractors.counts import find_count_groups, plan_counts
 from extractors.events import build_event
 from extractors.items import plan_items
 from extractors.partners import find_partners
@@ -61,6 +61,7 @@ YEAR_RANGE_SHORT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-~–]\s?(\d{2})(?!\d
 SPAN = re.compile(r"(?P<from>향후|앞으로|내년부터|올해부터|(?P<y>(?:19|20)\d{2})\s?년부터)\s?(?P<n>\d{1,2})\s?(?:년간|년\s?동안|개년)")
 OTHER_PHASE_BEFORE = re.compile(r"제?\s?(\d{1,2})\s?기\s?\(?\s?$")
 MAX_PERIOD_YEARS = 20
+PLAN_MENTION = re.compile(r"계획|플랜|로드맵")
 
 
 @dataclass
@@ -81,6 +82,7 @@ def extract_plan(article: Article) -> Extraction:
     relevance = judge(
         RelevanceInput(
             title=passages.title,
+            topic_zone="\n".join([passages.title, passages.subtitle, *lead[:1]]),
             head=passages.head,
             first_line="\n".join([passages.title, *(passages.paragraphs[:1])]),
             lead_first=lead[0] if lead else "",
@@ -213,21 +215,25 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
         found = _year_range(title, phase)
         if found:
             return found
-    for sentence in [passages.subtitle, *passages.sentences]:
-        if "계획" not in sentence and "플랜" not in sentence:
-            continue
+    about_plan = [s for s in [passages.title, passages.subtitle, *passages.sentences] if _tells_plan(s)]
+    for sentence in about_plan:
         found = _year_range(sentence, phase)
         if found:
             return found
-    for sentence in [passages.subtitle, *passages.sentences]:
+    for sentence in about_plan:
         m = SPAN.search(sentence)
-        if not m or ("계획" not in sentence and "플랜" not in sentence and "로드맵" not in sentence):
+        if not m:
             continue
         n = int(m.group("n"))
         start = _span_start(m, published)
         if start is not None and 1 <= n <= MAX_PERIOD_YEARS:
             return start, start + n - 1
     return None, None
+
+
+def _tells_plan(sentence: str) -> bool:
+    """A sentence about the plan names it or its parts (``3대 전략 15개 과제``)."""
+    return bool(PLAN_MENTION.search(sentence) or find_count_groups(sentence))
 
 
 def _year_range(text: str, phase: int | None) -> tuple[int, int] | None:

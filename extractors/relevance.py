@@ -2,13 +2,16 @@
 
 An article is relevant when all of these hold (the *gate*):
 
-1. a topic of the plan families is named in the head or in the plan's own name
-   (``TOPIC_PATTERNS``: 4차 산업혁명, 스마트도시, 디지털 전환, 인공지능);
+1. a topic of the plan families is named in the title, the subtitle, the first
+   lead sentence, the plan's own name or the committee's name
+   (``TOPIC_PATTERNS``: 4차 산업혁명, 스마트도시, 디지털 전환, 인공지능) — a plan
+   that mentions 4차 산업혁명 only further down is some other plan;
 2. a local government acts (see ``extractors.actor``);
 3. a plan step is told: a plan word (``PLAN_WORDS``), a life-cycle step of the
    event table, or the government's own committee;
 4. no blocking negative fires (``NEGATIVE_PATTERNS``): an opinion piece, a lead whose
-   subject is a ministry, the national committee, a company or a school, or a
+   subject is a ministry, the national committee, a company, a school or a single
+   politician (a council member's speech asks for a plan, it is not a step), or a
    festival-like event whose head tells no plan step.
 
 The score sums the weights of the signals that fired (``SIGNAL_WEIGHTS``) and is
@@ -54,6 +57,7 @@ SUBJECT_KINDS: dict[str, re.Pattern[str]] = {
         r"^(?:㈜|\(주\)|주식회사)|(?:전자|텔레콤|그룹|은행|증권|건설|코리아|테크|솔루션즈?|시스템즈?|소프트|네트웍스|"
         r"모빌리티|랩스?|반도체|제약|바이오|화학|자동차|중공업|유플러스|네이버|카카오|기업|㈜)$|^[A-Z][A-Za-z0-9&]+$"
     ),
+    "politician": re.compile(r"(?:의원|후보|예비후보)$"),  # a statement, not a government's step
     "school": re.compile(
         r"(?<![시세현])(?:대학교|대학|대|고등학교|고교|중학교|초등학교|교육청|교육지원청|캠퍼스|학교|과학고|마이스터고|교육원)$"
     ),
@@ -71,7 +75,7 @@ NEGATIVE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "event": re.compile(r"축제|페스티벌|체험|박람회|경진\s?대회|공모전|전시회|캠프|교실|콘서트|골든벨|해커톤|엑스포|행사|특강|강연"),
 }
-BLOCKING = ("opinion", "national_committee", "national_actor", "company", "school", "event")
+BLOCKING = ("opinion", "national_committee", "national_actor", "company", "school", "politician", "event")
 NOT_SUBJECTS = frozenset({"국가", "평가", "증가", "참가", "추가", "전문가", "시대", "이번", "이날", "한편", "또한", "특히"})
 
 SIGNAL_WEIGHTS = {
@@ -89,6 +93,7 @@ class RelevanceInput:
     """What the judgement needs, already read out of the article by the other extractors."""
 
     title: str
+    topic_zone: str  # title, subtitle, first lead sentence: where the article says what it is about
     head: str  # title, subtitle and lead
     first_line: str  # title, then the first body line: where opinion pieces say so
     lead_first: str  # the first lead sentence: whose action it is
@@ -137,7 +142,7 @@ def judge(x: RelevanceInput) -> Relevance:
 
 def _topics(x: RelevanceInput) -> list[str]:
     """Plan families named where they describe the step: head, plan name or committee name."""
-    where = "\n".join(t for t in (x.head, x.plan_title or "", x.committee_name or "") if t)
+    where = "\n".join(t for t in (x.topic_zone, x.plan_title or "", x.committee_name or "") if t)
     return [family for family, p in TOPIC_PATTERNS.items() if p.search(where)]
 
 
@@ -148,6 +153,8 @@ def _negatives(x: RelevanceInput, step_told: bool) -> list[str]:
     if NEGATIVE_PATTERNS["national_committee"].search(x.head) and not LOCAL_COMMITTEE.search(x.head):
         found.append("national_committee")
     kind = subject_kind(x.lead_first) or subject_kind(x.title)
+    if kind == "politician" and x.event_type == "ordinance":
+        kind = None  # a member proposing an ordinance is the ordinance step
     if kind is not None and kind != "government" and kind not in found:
         found.append(kind)
     if NEGATIVE_PATTERNS["event"].search(x.title) and not step_told:

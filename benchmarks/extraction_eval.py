@@ -1,0 +1,205 @@
+"""How well Article → Extraction works: per-field scores on the labelled texts.
+
+Usage: ``python benchmarks/extraction_eval.py`` (from the repository root).
+
+Reads the development set (``tests/data/devset/*.txt``) plus the five seed fixtures
+(``tests/data/seeds_clean``) and, separately, the held-out texts
+(``tests/data/devset/heldout``), written after the rules were fixed and never used
+to change them. Prints relevance precision/recall/F1, the exact-match accuracy of
+each scalar field on the texts labelled relevant, and the mean and p95 extraction
+time per article. The format of the labelled texts is in ``benchmarks/labelled.py``.
+
+Scoring rules: a field is scored on the relevant texts whose header names it;
+``period``, ``phase``, ``vision`` and ``previous_counts`` are also scored when absent
+(expected empty), so a value made up from nothing counts as an error. A relevant
+text the extractor rejects gets every field wrong.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.labelled import LabelledText, read_dir  # noqa: E402
+from extractors.plan import extract_plan  # noqa: E402
+from planwatch.records import Counts, Extraction  # noqa: E402
+
+DEVSET = ROOT / "tests" / "data" / "devset"
+HELDOUT = DEVSET / "heldout"
+SEEDS = ROOT / "tests" / "data" / "seeds_clean"
+
+FIELDS = ("municipality", "province", "event", "event_date", "plan_title", "family", "phase", "period",
+          "vision", "counts", "previous_counts", "items", "committee_size", "partners")
+EMPTY_WHEN_ABSENT = ("phase", "period", "vision", "previous_counts")
+TARGETS = {"relevance_f1": 0.95, "municipality": 0.97, "event": 0.90, "period": 0.90, "counts": 0.90,
+           "previous_counts": 0.90, "vision": 0.85}
+
+
+@dataclass
+class FieldScore:
+    right: int = 0
+    total: int = 0
+    misses: list[str] = field(default_factory=list)
+
+    @property
+    def accuracy(self) -> float:
+        return self.right / self.total if self.total else 1.0
+
+
+@dataclass
+class Report:
+    texts: int = 0
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    tn: int = 0
+    fields: dict[str, FieldScore] = field(default_factory=lambda: {f: FieldScore() for f in FIELDS})
+    times_ms: list[float] = field(default_factory=list)
+    relevance_misses: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def p95_ms(self) -> float:
+        ordered = sorted(self.times_ms)
+        return ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))] if ordered else 0.0
+
+    def accuracy(self, name: str) -> float:
+        return self.f1 if name == "relevance_f1" else self.fields[name].accuracy
+
+
+def parse_counts(value: str) -> Counts:
+    if value.strip() in ("", "-"):
+        return Counts()
+    parts = dict(p.split("=") for p in value.split())
+    return Counts(**{k: int(v) for k, v in parts.items()})
+
+
+def predicted(ex: Extraction) -> dict[str, object]:
+    """The extraction in the shape of the labels."""
+    p = ex.plan
+    if not ex.relevance.relevant or p is None:
+        return {}
+    return {
+        "municipality": (p.municipality, p.province),
+        "province": p.province,
+        "event": ex.event.type if ex.event else None,
+        "event_date": ex.event.date_iso() if ex.event else None,
+        "plan_title": (p.title or "").replace(" ", "") or None,
+        "family": p.family,
+        "phase": p.phase,
+        "period": (p.period_start, p.period_end) if p.period_start else None,
+        "vision": p.vision,
+        "counts": p.counts,
+        "previous_counts": p.previous_counts if p.previous_counts and not p.previous_counts.is_empty() else None,
+        "items": len(p.items),
+        "committee_size": ex.committee.size if ex.committee else None,
+        "partners": frozenset(ex.partners),
+    }
+
+
+def expected_value(name: str, labels: dict[str, str]) -> object:
+    raw = labels.get(name)
+    if raw is None or raw == "-":
+        return {"counts": Counts(), "items": 0, "partners": frozenset()}.get(name)
+    if name == "municipality":
+        return (raw, labels.get("province"))
+    if name in ("counts", "previous_counts"):
+        c = parse_counts(raw)
+        return None if name == "previous_counts" and c.is_empty() else c
+    if name in ("phase", "items", "committee_size"):
+        return int(raw)
+    if name == "period":
+        a, b = raw.split("-")
+        return (int(a), int(b))
+    if name == "plan_title":
+        return raw.replace(" ", "")
+    if name == "partners":
+        return frozenset(x.strip() for x in raw.split(",") if x.strip())
+    return raw
+
+
+def evaluate(texts: list[LabelledText]) -> Report:
+    report = Report()
+    for lt in texts:
+        t = time.perf_counter()
+        ex = extract_plan(lt.article)
+        report.times_ms.append((time.perf_counter() - t) * 1000)
+        report.texts += 1
+        want = lt.expected.get("relevant", "yes") == "yes"
+        got = ex.relevance.relevant
+        report.tp += want and got
+        report.fp += got and not want
+        report.fn += want and not got
+        report.tn += not want and not got
+        if want != got:
+            report.relevance_misses.append(f"{lt.name}: expected {want}, got {got} {ex.relevance.reasons}")
+        if not want:
+            continue
+        pred = predicted(ex)
+        for name in FIELDS:
+            if name not in lt.expected and name not in EMPTY_WHEN_ABSENT:
+                continue
+            if name == "previous_counts" and "counts" not in lt.expected and name not in lt.expected:
+                continue
+            exp = expected_value(name, lt.expected)
+            got_value = pred.get(name)
+            score = report.fields[name]
+            score.total += 1
+            if got_value == exp:
+                score.right += 1
+            else:
+                score.misses.append(f"{lt.name}: expected {exp!r}, got {got_value!r}")
+    return report
+
+
+def print_report(title: str, report: Report, show_misses: bool = True) -> None:
+    print(f"\n== {title}: {report.texts} texts ==")
+    print(f"relevance  precision {report.precision:.3f}  recall {report.recall:.3f}  F1 {report.f1:.3f}"
+          f"  (tp {report.tp}, fp {report.fp}, fn {report.fn}, tn {report.tn})")
+    print(f"{'field':<16}{'exact':>8}{'n':>6}   target")
+    for name, score in report.fields.items():
+        target = TARGETS.get(name)
+        mark = "" if target is None else f"≥ {target:.2f} {'ok' if score.accuracy >= target else 'MISSED'}"
+        print(f"{name:<16}{score.accuracy:>8.3f}{score.total:>6}   {mark}")
+    print(f"time per article: mean {statistics.fmean(report.times_ms):.2f} ms, p95 {report.p95_ms():.2f} ms")
+    if show_misses:
+        for line in report.relevance_misses:
+            print("  relevance miss:", line)
+        for name, score in report.fields.items():
+            for line in score.misses:
+                print(f"  {name} miss: {line}")
+
+
+def development_texts() -> list[LabelledText]:
+    return read_dir(DEVSET) + read_dir(SEEDS)
+
+
+def main() -> int:
+    extract_plan(read_dir(SEEDS)[0].article)  # read the gazetteer before timing
+    dev = evaluate(development_texts())
+    print_report("development set + seeds", dev)
+    if HELDOUT.exists():
+        print_report("held-out (written after the rules)", evaluate(read_dir(HELDOUT)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
