@@ -45,10 +45,11 @@ class CrawlContext:
     _current: ClassVar[CrawlContext | None] = None
 
     def __init__(self, config: Config, db_url: str, record_dir: Path | None = None,
-                 max_pages: int | None = None) -> None:
+                 max_pages: int | None = None, record_runs: bool = True) -> None:
         from storage.db import open_database
 
         self.config = config
+        self.record_runs = record_runs  # False when the caller (the service) keeps the run log itself
         self.db_url = db_url
         self.max_pages = max_pages
         self.database = open_database(db_url)

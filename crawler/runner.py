@@ -56,13 +56,16 @@ def run_crawl(
     record_dir: Path | str | None = None,
     outbox: Path | str | None = None,
     max_pages: int | None = None,
+    record_runs: bool = False,
 ) -> CrawlSummary:
     """Crawl the sources (all enabled ones when no names are given) and return what happened.
 
     With ``record_dir`` every response is written to one new ``.warc.gz`` there. With
     ``outbox``, immediate subscribers are sent their items afterwards, as after a replay.
-    Raises ``CrawlError`` for a crawl that cannot start; a source that fails is reported
-    in the summary, not raised.
+    With ``record_runs`` each source's run is written to ``source_runs`` (``planwatch
+    crawl`` does; the service keeps that log itself and leaves it False). Raises
+    ``CrawlError`` for a crawl that cannot start; a source that fails is reported in
+    the summary, not raised.
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -73,7 +76,7 @@ def run_crawl(
 
     sources = select_sources(config, source_names)
     context = CrawlContext.install(
-        CrawlContext(config, db_url, Path(record_dir) if record_dir is not None else None, max_pages)
+        CrawlContext(config, db_url, Path(record_dir) if record_dir is not None else None, max_pages, record_runs)
     )
     try:
         for source in sources:

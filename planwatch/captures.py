@@ -7,6 +7,7 @@ archive) are reported as one-line ``CaptureProblem`` values; the other files go 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from pathlib import Path
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from crawler.warc import ENCODING_HEADER, ROLE_HEADER, SELECTORS_HEADER
 from planwatch.records import Capture
 
 TEXT_SUFFIXES = (".txt",)
@@ -109,6 +111,8 @@ def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
                 records += 1
                 if record.rec_type != "response" or record.http_headers is None:
                     continue
+                if record.rec_headers.get_header(ROLE_HEADER) not in (None, "article"):
+                    continue  # planwatch's own recording says what the crawl did with each response
                 headers = {k.lower(): v for k, v in record.http_headers.headers}
                 if "html" not in headers.get("content-type", "text/html").lower():
                     continue  # feeds, sitemaps and images are crawl structure, not articles
@@ -127,6 +131,7 @@ def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
                     headers=headers,
                     fetched_at=_warc_date(record.rec_headers.get_header("WARC-Date")),
                     origin=f"{path}#{url}",
+                    **_source_overrides(record),
                 )
     except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
         where = f" after {count} records" if count else ""
@@ -136,6 +141,19 @@ def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
     if count == 0:
         what = "no WARC records in this file" if records == 0 else "no HTML page responses in this archive"
         yield CaptureProblem(str(path), what)
+
+
+def _source_overrides(record) -> dict:  # type: ignore[no-untyped-def]
+    """The source's encoding and selectors a live crawl recorded with the page, so replay extracts alike."""
+    selectors = record.rec_headers.get_header(SELECTORS_HEADER)
+    try:
+        parsed = json.loads(selectors) if selectors else {}
+    except ValueError:
+        parsed = {}
+    return {
+        "encoding": record.rec_headers.get_header(ENCODING_HEADER),
+        "selectors": parsed if isinstance(parsed, dict) else {},
+    }
 
 
 def _warc_date(value: str | None) -> datetime | None:

@@ -94,7 +94,7 @@ class SourceSpider(scrapy.Spider):
     # --- run bookkeeping -------------------------------------------------------------------
 
     async def on_opened(self, spider: scrapy.Spider) -> None:
-        if spider is self:
+        if spider is self and self.context.record_runs:
             self.run_id = await self.context.run_started(self.source.name)
 
     async def on_closed(self, spider: scrapy.Spider, reason: str) -> None:

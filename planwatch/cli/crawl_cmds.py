@@ -44,6 +44,7 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
             record_dir=record_dir,
             outbox=None if no_digest else app.outbox,
             max_pages=max_pages,
+            record_runs=True,
         )
     except (CrawlError, StorageError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -106,8 +107,12 @@ def sources(app, check: bool) -> None:
         return
     last_runs, found = _source_history(app.database(), [s.name for s in config.sources])
     table = Table(title="Sources", title_justify="left")
-    for column in ("name", "type", "url", "last run", "outcome", "articles", "errors"):
-        table.add_column(column, overflow="fold")
+    table.add_column("name", no_wrap=True)
+    table.add_column("type", no_wrap=True)
+    table.add_column("last run", no_wrap=True)
+    table.add_column("outcome", no_wrap=True)
+    table.add_column("articles", justify="right", no_wrap=True)
+    table.add_column("errors", overflow="fold")
     for source in config.sources:
         run = last_runs.get(source.name)
         name = source.name if source.enabled else f"{source.name} (disabled)"
@@ -117,7 +122,7 @@ def sources(app, check: bool) -> None:
             last = _when(run.started_at)
             outcome = run.outcome
             errors = str(run.errors) + (f": {run.message}" if run.message else "")
-        table.add_row(name, source.type, source.url, last, outcome, str(found.get(source.name, 0)), errors)
+        table.add_row(name, source.type, last, outcome, str(found.get(source.name, 0)), errors)
     stdout.print(table)
 
 
