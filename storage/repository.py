@@ -21,7 +21,9 @@ Digest items (``DigestItem.kind``), one per thing worth telling, deduplicated by
   A new event is news even when it changes no field (a steering meeting, an MOU is what
   a subscriber follows); a new event of type ``other`` is told only when it changes
   something. A second outlet reporting the same event adds a source, not an item.
-* ``news`` — a relevant article that names no plan (``news:<article id>``).
+* ``news`` — a relevant article that names no plan (``news:<article id>``), unless a news
+  item already tells a near-duplicate text published within a few days (another
+  outlet's copy of the same press release).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -45,6 +47,7 @@ from storage.merge import ChangeRecord, PlanState, counts_from_json, counts_json
 
 KST = ZoneInfo("Asia/Seoul")
 URL_CHUNK = 500  # URLs per IN (...) query: far below every backend's parameter limit
+NEWS_CANDIDATES = 200  # recent news items a news article is compared with
 
 __all__ = [
     "ChangeRecord",
@@ -91,8 +94,9 @@ def store_extraction(
     if not extraction.relevance.relevant:
         return outcome
     if extraction.plan is None:
-        item_id = queue_item(session, "news", f"news:{article_id}", article_id=article_id)
-        outcome.digest_item_ids += [item_id] if item_id is not None else []
+        if not is_news_told(session, article, article_id):
+            item_id = queue_item(session, "news", f"news:{article_id}", article_id=article_id)
+            outcome.digest_item_ids += [item_id] if item_id is not None else []
         return outcome
     merge_into_plan(session, outcome, article, extraction)
     return outcome
@@ -181,10 +185,15 @@ def outcome_of_stored(session: Session, canonical_url: str | None, content_hash:
 
 
 def lock_plan_family(session: Session, wanted: identity.PlanIdentity) -> None:
-    """Serialize plan resolution for one municipality+family (PostgreSQL; SQLite already is)."""
+    """Serialize plan resolution for one municipality+family."""
+    lock_named(session, "plan:" + identity.family_prefix(wanted))
+
+
+def lock_named(session: Session, name: str) -> None:
+    """A lock held until the transaction ends (PostgreSQL; SQLite writers hold the database lock)."""
     if dialect_of(session) != "postgresql":
         return
-    digest = hashlib.blake2b(identity.family_prefix(wanted).encode("utf-8"), digest_size=8).digest()
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
     session.execute(select(func.pg_advisory_xact_lock(int.from_bytes(digest, "big", signed=True))))
 
 
@@ -360,6 +369,29 @@ def queue_item(
         "change_ids": list(change_ids or []),
     }
     return insert_ignore(session, m.DigestItem, values, conflict=["dedup_key"], returning=m.DigestItem.id)
+
+
+def is_news_told(session: Session, article: Article, article_id: int) -> bool:
+    """True when a news item already tells a near-duplicate of ``article`` (another outlet's copy)."""
+    lock_named(session, "news")
+    published = kst_naive(article.published)
+    query = (
+        select(m.Article.text)
+        .join(m.DigestItem, m.DigestItem.article_id == m.Article.id)
+        .where(m.DigestItem.kind == "news", m.Article.id != article_id)
+        .order_by(m.DigestItem.id.desc())
+        .limit(NEWS_CANDIDATES)
+    )
+    if published is not None:
+        window = timedelta(days=timeline.SAME_DAY_WINDOW)
+        query = query.where(m.Article.published.between(published - window, published + window))
+    else:
+        query = query.where(m.DigestItem.created_at >= m.utcnow() - timedelta(days=timeline.SAME_DAY_WINDOW))
+    signature = neardup.text_minhash(article.text)
+    return any(
+        neardup.similarity(signature, neardup.text_minhash(text)) >= timeline.NEAR_DUP_THRESHOLD
+        for text in session.scalars(query)
+    )
 
 
 # --- lookups for the crawler ------------------------------------------------------------------

@@ -267,6 +267,16 @@ def test_news_items_for_relevant_articles_without_a_plan(db):
         assert [i.kind for i in session.scalars(select(m.DigestItem))] == ["news"]
 
 
+def test_the_same_news_from_several_outlets_is_one_item(db):
+    news = Extraction(Relevance(True, 0.6, ["4차 산업혁명"]))
+    release = "경기도는 도내 31개 시군의 4차 산업혁명 대응 현황을 조사한 결과 12개 시군이 종합계획을 수립했다고 밝혔다."
+    first = store(db, anyang_article(0, text=release), news)
+    copy = store(db, anyang_article(1, text=release.replace("밝혔다", "25일 밝혔다"), published=datetime(2024, 9, 25, 9, 0)), news)
+    later = store(db, anyang_article(2, text=release + " (재송)", published=datetime(2024, 10, 30, 9, 0)), news)
+    assert len(first.digest_item_ids) == 1 and copy.article_new and copy.digest_item_ids == []
+    assert len(later.digest_item_ids) == 1  # a month later it is news again
+
+
 def test_plans_json_shape(db):
     store(db, anyang_article(0), plan_extraction(vision="사람 중심 스마트 안양"))
     [data] = [p.to_json() for p in plans(db)]
@@ -343,6 +353,23 @@ def test_locked_database_is_reported_after_retries(tmp_path):
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+
+@pytest.mark.sqlite_only
+def test_a_full_disk_is_one_line_and_loses_nothing(tmp_path):
+    db = open_database(f"sqlite:///{tmp_path / 'pw.db'}")
+    store(db, anyang_article(0), plan_extraction())
+    with db.engine.connect() as conn:  # the pool's one connection: cap the file at its current size
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar()
+        conn.exec_driver_sql(f"PRAGMA max_page_count = {pages}")
+        conn.rollback()
+    with pytest.raises(StorageError, match="full") as info:
+        store(db, anyang_article(1, text="가" * 200_000), plan_extraction())
+    assert "\n" not in str(info.value)
+    db.dispose()
+    db = open_database(f"sqlite:///{tmp_path / 'pw.db'}")
+    assert count(db, m.Article) == 1 and count(db, m.EventSource) == 1
+    db.dispose()
 
 
 def test_a_failed_transaction_keeps_what_was_stored(db):
