@@ -53,8 +53,9 @@ EVENT_PRIORITY: tuple[str, ...] = (
 QUOTES = re.compile(r"[‘’'\"“”「」『』]")
 # A plan "수립" in the past (2021년 2월 … 수립하여 운영) or the future (수립할 계획) is not this article's step.
 NOT_NOW = re.compile(r"(?:할|될)\s?(?:계획|예정|방침)|하여\s?운영|해\s?운영|바\s?있|했던|된\s?바|예정이다")
-# A plan's revision is steering (committee_meeting), not its adoption.
+# A plan's revision, or its yearly 시행계획, is steering (committee_meeting), not the adoption.
 REVISION = re.compile(r"변경|수정|보완")
+ANNUAL_PLAN = re.compile(r"시행\s?계획")
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in EVENT_TRIGGERS.items()}
 
 
@@ -67,6 +68,7 @@ def event_types_in(text: str) -> set[str]:
             m = p.search(text)
             if m and etype == "plan_adopted" and (
                 NOT_NOW.search(text[m.start():m.end() + 25]) or REVISION.search(text[max(0, m.start() - 15):m.end()])
+                or ANNUAL_PLAN.search(text[max(0, m.start() - 12):m.end()])
             ):
                 continue
             if m:

@@ -17,7 +17,8 @@ Rules of this module:
   the head.
 - *Phase*: ``제N기``/``제N차`` in the title, else the highest ``N기 계획`` of the text.
 - *Period*: a year range in the title, else one in a sentence about the plan (not
-  one tied to another phase: ``제1기(2020-2024)``), else ``YYYY년부터 N년간``,
+  one tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``,
+  else ``YYYY년부터 N년간``,
   ``내년부터 N년간`` (publication year + 1), ``올해부터 N년간``, and ``향후/앞으로
   N년간`` whose start is the publication year, or the next year when the article
   appears in October or later (plans announced in autumn start in January).
@@ -59,6 +60,7 @@ YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?
 YEAR_RANGE_FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)\d{2})\s?년?(?:까지)?(?!\d)")
 YEAR_RANGE_SHORT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-~–]\s?(\d{2})(?!\d)")
 SPAN = re.compile(r"(?P<from>향후|앞으로|내년부터|올해부터|(?P<y>(?:19|20)\d{2})\s?년부터)\s?(?P<n>\d{1,2})\s?(?:년간|년\s?동안|개년)")
+UNTIL = re.compile(r"(?P<from>올해부터|내년부터)\s?(?P<end>(?:19|20)\d{2})\s?년?\s?까지")
 OTHER_PHASE_BEFORE = re.compile(r"제?\s?(\d{1,2})\s?기\s?\(?\s?$")
 MAX_PERIOD_YEARS = 20
 PLAN_MENTION = re.compile(r"계획|플랜|로드맵")
@@ -221,6 +223,11 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
         if found:
             return found
     for sentence in about_plan:
+        m = UNTIL.search(sentence)
+        start = _span_start(m, published) if m else None
+        if m and start is not None and 1 <= int(m.group("end")) - start + 1 <= MAX_PERIOD_YEARS:
+            return start, int(m.group("end"))
+    for sentence in about_plan:
         m = SPAN.search(sentence)
         if not m:
             continue
@@ -253,7 +260,7 @@ def _year_range(text: str, phase: int | None) -> tuple[int, int] | None:
 
 def _span_start(m: re.Match[str], published) -> int | None:
     word = m.group("from")
-    if m.group("y"):
+    if m.groupdict().get("y"):
         return int(m.group("y"))
     if published is None:
         return None

@@ -140,6 +140,7 @@ def test_period_rules():
         "앞으로 5년간": ("2024-03-02 09:00", (2024, 2028)),
         "2021~2025년": ("2020-12-01 09:00", (2021, 2025)),
         "2026년부터 2030년까지": ("2025-06-01 09:00", (2026, 2030)),
+        "올해부터 2027년까지": ("2023-01-11 09:00", (2023, 2027)),
     }
     for phrase, (published, period) in cases.items():
         ex = extract_plan(art(base.format(phrase), "안양시, 4차 산업혁명 기본계획 확정", published))
@@ -167,3 +168,12 @@ def test_extraction_is_fast():
     for _ in range(20):
         extract_plan(a)
     assert (time.perf_counter() - t) / 20 < 0.02
+
+
+def test_yearly_implementation_plan_and_revision_are_steering():
+    annual = extract_plan(art("영천시는 6일 4차산업혁명위원회 정기회의를 열고 '2021년 4차 산업혁명 촉진 시행계획'을 확정했다.",
+                              "영천시, 4차 산업혁명 시행계획 확정", "2021-04-07 13:50"))
+    assert annual.event.type == "committee_meeting"
+    revised = extract_plan(art("강릉시는 최근 4차산업혁명위원회를 열고 기본계획 변경안을 의결했다.",
+                               "강릉시, 4차 산업혁명 기본계획 변경안 의결", "2022-06-17 18:10"))
+    assert (revised.event.type, revised.event.date_iso()) == ("committee_meeting", "2022-06")
