@@ -19,8 +19,9 @@ Digest items (``DigestItem.kind``), one per thing worth telling, deduplicated by
 * ``updated_plan`` — a known plan got a new event (``update:<plan id>:event:<event id>``),
   or an existing event's new source revised the plan (``update:<plan id>:changes:<ids>``).
   A new event is news even when it changes no field (a steering meeting, an MOU is what
-  a subscriber follows); a new event of type ``other`` is told only when it changes
-  something. A second outlet reporting the same event adds a source, not an item.
+  a subscriber follows); a new event of type ``other``, or one dated before what the
+  plan already knew (an archive found late), is told only when it changes something.
+  A second outlet reporting the same event adds a source, not an item.
 * ``news`` — a relevant article that names no plan (``news:<article id>``), unless a news
   item already tells a near-duplicate text published within a few days (another
   outlet's copy of the same press release).
@@ -119,6 +120,7 @@ def merge_into_plan(session: Session, outcome: StoreOutcome, article: Article, e
     event, event_new = find_or_create_event(session, plan.id, incoming)
     insert_ignore(session, m.EventSource, {"event_id": event.id, "article_id": outcome.article_id})
 
+    known_as_of = plan.facts_as_of
     result = merge_plan(
         plan_state(plan),
         facts,
@@ -139,7 +141,9 @@ def merge_into_plan(session: Session, outcome: StoreOutcome, article: Article, e
     outcome.event_id, outcome.event_new = event.id, event_new
     outcome.changes = list(result.changes)
     change_ids = [row.id for row in change_rows]
-    kind_key = digest_kind_and_key(plan, plan_new, event, event_new, change_ids)
+    # An event older than what the plan already knew (an archive found late) joins the timeline quietly.
+    late = event_new and known_as_of is not None and on is not None and on < known_as_of
+    kind_key = digest_kind_and_key(plan, plan_new, event, event_new and not late, change_ids)
     if kind_key is not None:
         kind, key = kind_key
         item_id = queue_item(
