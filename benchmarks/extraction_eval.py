@@ -8,6 +8,8 @@ Reads the development set (``tests/data/devset/*.txt``) plus the five seed fixtu
 to change them. Prints relevance precision/recall/F1, the exact-match accuracy of
 each scalar field on the texts labelled relevant, and the mean and p95 extraction
 time per article. The format of the labelled texts is in ``benchmarks/labelled.py``.
+Last, it runs the real Korean news pages of ``../shared/corpus/ko-news-html`` (read in
+place, never copied; none reports a local plan) and counts those judged relevant.
 
 Scoring rules: a field is scored on the relevant texts whose header names it;
 ``period``, ``phase``, ``vision`` and ``previous_counts`` are also scored when absent
@@ -192,12 +194,35 @@ def development_texts() -> list[LabelledText]:
     return read_dir(DEVSET) + read_dir(SEEDS)
 
 
+CORPUS = ROOT.parent / "shared" / "corpus" / "ko-news-html"
+
+
+def real_pages_flagged() -> tuple[int, list[str]]:
+    """Real Korean news pages of the shared corpus (none is a local plan step): how many pass as relevant."""
+    import trafilatura
+
+    from planwatch.records import Article
+
+    flagged, pages = [], sorted(CORPUS.glob("*.html")) if CORPUS.exists() else []
+    for page in pages:
+        html = page.read_text("utf-8", errors="replace")
+        text = trafilatura.extract(html) or ""
+        meta = trafilatura.extract_metadata(html)
+        article = Article(title=(meta.title if meta and meta.title else ""), text=text)
+        if extract_plan(article).relevance.relevant:
+            flagged.append(page.name)
+    return len(pages), flagged
+
+
 def main() -> int:
     extract_plan(read_dir(SEEDS)[0].article)  # read the gazetteer before timing
     dev = evaluate(development_texts())
     print_report("development set + seeds", dev)
     if HELDOUT.exists():
         print_report("held-out (written after the rules)", evaluate(read_dir(HELDOUT)))
+    total, flagged = real_pages_flagged()
+    if total:
+        print(f"\n== real news pages (shared corpus, none relevant): {len(flagged)} of {total} flagged relevant {flagged}")
     return 0
 
 

@@ -177,3 +177,23 @@ def test_yearly_implementation_plan_and_revision_are_steering():
     revised = extract_plan(art("강릉시는 최근 4차산업혁명위원회를 열고 기본계획 변경안을 의결했다.",
                                "강릉시, 4차 산업혁명 기본계획 변경안 의결", "2022-06-17 18:10"))
     assert (revised.event.type, revised.event.date_iso()) == ("committee_meeting", "2022-06")
+
+
+def test_any_text_gives_an_extraction_and_never_raises():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    words = st.sampled_from(["안양시는", "4차 산업혁명", "종합계획", "지난 31일", "▲", "4대 전략", "‘", "’", "위원회",
+                             "중구", "협약을", "체결했다.", "\n", "(2025-2029)", "오는 5일", "명으로 구성", " "])
+
+    @settings(max_examples=60, deadline=None)
+    @given(st.lists(words, max_size=40), st.booleans())
+    def check(parts, dated):
+        text = "".join(parts)
+        a = Article(title=text[:30], text=text, published=datetime(2024, 1, 31) if dated else None)
+        ex = extract_plan(a)
+        assert 0.0 <= ex.relevance.score <= 1.0
+        assert (ex.plan is not None) == ex.relevance.relevant
+
+    check()
+    assert not extract_plan(Article(title="", text="")).relevance.relevant
