@@ -39,7 +39,7 @@ PERSON_TITLE = re.compile(
 )
 PARTICLE_END = re.compile(r"(?:는|은|에서|를|을|의|에|이|가|로)$")
 NOT_A_NAME = frozenset({"이날", "이번", "또한", "특히", "한편", "이어", "현재", "당시", "새로", "이에"})
-LIST_SPLIT = re.compile(r"(?<=[장수수사])(?:과|와)\s|,\s?")
+LIST_SPLIT = re.compile(r"(?<=[장수사])(?:과|와)\s|,\s?")
 
 
 def find_committee(sentences: list[str]) -> Committee | None:
