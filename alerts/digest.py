@@ -44,7 +44,7 @@ _SENTENCE_END = re.compile(r"(?<=[.!?。])[\"'”’)\]]*\s+")
 class SourceLink:
     """One article reporting the entry. ``href`` is set only for http(s) URLs."""
 
-    outlet: str
+    outlet: str | None  # the outlet's name, or the site's host when the outlet is unknown
     title: str | None
     url: str | None
     href: str | None
@@ -245,10 +245,9 @@ def _published(article: Article) -> str | None:
     return article.published.strftime("%Y-%m-%d %H:%M") if article.published else None
 
 
-def source_link(article: Article, language: str) -> SourceLink:
-    outlet = article.outlet or _host(article.url) or labels_for(language)["unknown_outlet"]
+def source_link(article: Article) -> SourceLink:
     return SourceLink(
-        outlet=outlet,
+        outlet=article.outlet or _host(article.url) or _host(article.canonical_url),
         title=article.title,
         url=article.url or article.canonical_url,
         href=http_url(article.url) or http_url(article.canonical_url),
@@ -318,7 +317,8 @@ def build_entry(session: Session, item: DigestItem, language: str) -> Entry | No
     if plan is None:
         municipality, province, plan_title, stage = _extraction_place(item_article)
     changes: list[ChangeLine] = []
-    if item.change_ids:
+    # a new plan's figures already show previous → current counts; changes are for updates
+    if item.change_ids and item.kind != "new_plan":
         rows = session.scalars(select(PlanChange).where(PlanChange.id.in_(list(item.change_ids))).order_by(PlanChange.id))
         for change in rows:
             changes.extend(change_lines(change, language))
@@ -343,7 +343,7 @@ def build_entry(session: Session, item: DigestItem, language: str) -> Entry | No
         figures=figures_of(plan, language) if plan else [],
         summary=summarize(lead.text if lead else None),
         changes=changes,
-        sources=[source_link(a, language) for a in articles],
+        sources=[source_link(a) for a in articles],
         search_text=" ".join(p for p in search_parts if p),
         sort_date=(event.date if event else None) or (lead.published.date() if lead and lead.published else None),
     )

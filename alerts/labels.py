@@ -98,7 +98,7 @@ TEXT: dict[str, dict[str, str]] = {
         "source_failed": "{source}: 수집 실패 ({since}) {message}",
         "source_silent": "{source}: {since} 이후 새 기사 없음",
         "years": "{n}년",
-        "unknown_outlet": "출처",
+        "unknown_outlet": "기사",
         "unsubscribe": "수신을 원하지 않으면 이 메일에 회신하거나 관리자에게 수신 해지(planwatch subscribers remove {email})를 요청하세요.",
         "footer": "planwatch가 지역 언론 보도에서 자동으로 정리한 내용입니다. 원문을 확인하세요.",
         "subject_new": "새 계획 {n}건",
@@ -126,7 +126,7 @@ TEXT: dict[str, dict[str, str]] = {
         "source_failed": "{source}: failed ({since}) {message}",
         "source_silent": "{source}: no new article since {since}",
         "years": "{n} years",
-        "unknown_outlet": "source",
+        "unknown_outlet": "article",
         "unsubscribe": "To stop these messages, reply to this one or ask the administrator to run "
         "planwatch subscribers remove {email}.",
         "footer": "Compiled automatically by planwatch from regional news reports. Check the originals.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -95,24 +96,29 @@ def _filters_text(provinces, municipalities, events, keywords) -> str:
 
 
 def _table(rows: list[SubscriberRow]) -> Table:
-    table = Table(show_lines=False)
-    for name in ("email", "name", "frequency", "lang", "filters", "status", "pending", "last sent"):
-        table.add_column(name, overflow="fold")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("subscriber", no_wrap=True)
+    table.add_column("sends", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("pending", justify="right", no_wrap=True)
+    table.add_column("filters", overflow="fold", ratio=1)
     for r in rows:
         f = r.filters
+        who = Text(r.email)
+        if r.name:
+            who.append(f"\n{r.name}", style="dim")
         if r.permanent_failure:
             status = Text("failing", style="red")
         else:
             status = Text("active" if r.active else "paused", style="green" if r.active else "yellow")
+        if r.last_sent:
+            status.append(f"\nlast {r.last_sent:%Y-%m-%d}", style="dim")
         table.add_row(
-            Text(r.email),
-            Text(r.name or ""),
-            r.frequency,
-            r.language,
-            Text(_filters_text(f.provinces, f.municipalities, f.events, f.keywords)),
+            who,
+            f"{r.frequency}, {r.language}",
             status,
             str(r.pending),
-            r.last_sent.strftime("%Y-%m-%d %H:%M UTC") if r.last_sent else "",
+            Text(_filters_text(f.provinces, f.municipalities, f.events, f.keywords)),
         )
     return table
 
