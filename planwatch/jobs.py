@@ -34,16 +34,23 @@ from sqlalchemy import delete
 
 from planwatch.config import Config, parse_duration
 from planwatch.logs import configure_logging, redact
-from planwatch.runs import RunFigures, finish_run, prune_runs, run_key, start_run
+from planwatch.runs import CRAWL_JOB, RunFigures, finish_run, prune_runs, run_key, start_run
 from storage.db import Database
 from storage.models import RawPage, utcnow
 
 log = logging.getLogger("planwatch.service")
 
 CHILD_POLL_SECONDS = 0.25  # how often the parent looks at a running crawl
-CHILD_STOP_GRACE = 15.0  # seconds between SIGTERM (Scrapy closes cleanly) and SIGKILL
+# A crawl that must stop gets SIGTERM (Scrapy closes the spiders, waiting for downloads in
+# flight), then a second SIGTERM (Scrapy stops its reactor at once; the summary still comes
+# back), then SIGKILL.
+CHILD_STOP_GRACE = 15.0  # seconds to close cleanly after the first SIGTERM, at most ...
+CHILD_STOP_SHARE = 0.25  # ... and at most this share of the crawl timeout
+CHILD_FORCE_WAIT = 5.0  # seconds after the second SIGTERM before SIGKILL
 CHILD_EXIT_WAIT = 5.0  # seconds a child that reported its summary gets to exit
 PARENT_WATCH_SECONDS = 1.0  # how often a crawl process checks that the service still lives
+# Libraries whose INFO lines would drown the one line per job start and end.
+QUIET_LIBRARIES = ("scrapy", "twisted", "filelock", "hpack", "protego", "alembic", "apscheduler")
 SQLITE_VACUUM_FREE_SHARE = 0.2  # VACUUM rewrites the whole file: only when this share is free pages
 
 
@@ -66,7 +73,7 @@ class JobContext:
     log: LogSettings = field(default_factory=LogSettings)
     stopping: threading.Event = field(default_factory=threading.Event)  # no job starts any more
     abort: threading.Event = field(default_factory=threading.Event)  # running crawls must stop now
-    kill_at: float = float("inf")  # monotonic time after which stopped crawls are killed
+    kill_at: float = float("inf")  # monotonic time by which crawls stopped for shutdown are killed
     mail_lock: threading.Lock = field(default_factory=threading.Lock)  # one sender at a time
     _children: dict[int, BaseProcess] = field(default_factory=dict)
     _running: dict[str, float] = field(default_factory=dict)
@@ -219,13 +226,14 @@ def _recorded(ctx: JobContext, job_id: str, work: Any) -> RunFigures | None:
     except Exception as exc:
         log.error("%s: the end of the run could not be recorded: %s", job_id, _one_line(exc))
     level = logging.INFO if figures.outcome == "ok" else logging.WARNING
-    log.log(
-        level, "%s: %s, %d pages, %d new articles, %d errors in %.1f s%s", job_id, figures.outcome,
-        figures.pages, figures.new_articles, figures.errors, seconds,
-        f": {figures.message}" if figures.message else "",
-        extra={"job": job_id, "source": source, "outcome": figures.outcome, "pages": figures.pages,
-               "new_articles": figures.new_articles, "errors": figures.errors, "seconds": seconds},
-    )
+    extra = {"job": job_id, "source": source, "outcome": figures.outcome, "seconds": seconds}
+    detail = f": {figures.message}" if figures.message else ""
+    if job == CRAWL_JOB:
+        extra.update(pages=figures.pages, new_articles=figures.new_articles, errors=figures.errors)
+        log.log(level, "%s: %s, %d pages, %d new articles, %d errors in %.1f s%s", job_id, figures.outcome,
+                figures.pages, figures.new_articles, figures.errors, seconds, detail, extra=extra)
+    else:
+        log.log(level, "%s: %s in %.1f s%s", job_id, figures.outcome, seconds, detail, extra=extra)
     return figures
 
 
@@ -264,10 +272,27 @@ def crawl_in_child(ctx: JobContext, source: str) -> RunFigures:
                               parse_duration(ctx.config.service.crawl_timeout), source)
 
 
+@dataclass
+class StopPlan:
+    """When a crawl process that must stop is asked again (forced) and then killed (monotonic times)."""
+
+    force_at: float
+    kill_at: float
+
+    @classmethod
+    def starting(cls, now: float, grace: float, deadline: float = float("inf")) -> StopPlan:
+        """``grace`` seconds to close cleanly, then the forced stop, all by ``deadline`` if one is set."""
+        kill_at = min(now + grace + CHILD_FORCE_WAIT, deadline)
+        share = grace / (grace + CHILD_FORCE_WAIT) if grace + CHILD_FORCE_WAIT > 0 else 0.0
+        return cls(force_at=now + max(0.0, kill_at - now) * share, kill_at=kill_at)
+
+
 def _await_child(ctx: JobContext, proc: BaseProcess, reader: Connection) -> tuple[Any, str | None]:
-    deadline = time.monotonic() + parse_duration(ctx.config.service.crawl_timeout)
+    timeout = parse_duration(ctx.config.service.crawl_timeout)
+    deadline = time.monotonic() + timeout
     stop_reason: str | None = None
-    kill_at = float("inf")
+    plan: StopPlan | None = None
+    forced = False
     report: Any = None
     while True:
         if reader.poll(CHILD_POLL_SECONDS):
@@ -277,21 +302,33 @@ def _await_child(ctx: JobContext, proc: BaseProcess, reader: Connection) -> tupl
                 report = None
             break
         now = time.monotonic()
-        if stop_reason is None:
+        if plan is None:
             if now > deadline:
                 stop_reason = "timeout"
+                plan = StopPlan.starting(now, min(CHILD_STOP_GRACE, timeout * CHILD_STOP_SHARE))
             elif ctx.abort.is_set():
                 stop_reason = "shutdown"
-            if stop_reason is not None:
-                proc.terminate()  # SIGTERM: Scrapy closes the spiders and reports what it got
-                kill_at = min(now + CHILD_STOP_GRACE, ctx.kill_at if stop_reason == "shutdown" else float("inf"))
-        elif now > kill_at and proc.is_alive():
-            proc.kill()
-    proc.join(CHILD_EXIT_WAIT if stop_reason is None else max(0.0, min(kill_at - time.monotonic(), CHILD_EXIT_WAIT)))
+                plan = StopPlan.starting(now, CHILD_STOP_GRACE, ctx.kill_at)
+            if plan is not None:
+                _signal(proc, signal.SIGTERM)
+        elif not forced and now >= plan.force_at:
+            forced = True
+            _signal(proc, signal.SIGTERM)
+        elif now >= plan.kill_at:
+            _signal(proc, signal.SIGKILL)
+    proc.join(CHILD_EXIT_WAIT if plan is None else max(0.0, min(plan.kill_at - time.monotonic(), CHILD_EXIT_WAIT)))
     if proc.is_alive():
         proc.kill()
         proc.join()
     return report, stop_reason
+
+
+def _signal(proc: BaseProcess, signum: int) -> None:
+    if proc.pid is not None and proc.exitcode is None:
+        try:
+            os.kill(proc.pid, signum)
+        except ProcessLookupError:
+            pass
 
 
 def figures_from_child(report: Any, stop_reason: str | None, exitcode: int | None, timeout: float,
@@ -345,6 +382,7 @@ def crawl_child_main(writer: Connection, config: Config, db_url: str, source: st
     except OSError:
         pass
     configure_logging(log_settings.level, log_settings.file, log_settings.json)
+    quiet_libraries(log_settings.level)
     _exit_with_parent(parent_pid)
     try:
         from crawler.runner import run_crawl
@@ -359,6 +397,26 @@ def crawl_child_main(writer: Connection, config: Config, db_url: str, source: st
             pass
     finally:
         writer.close()
+
+
+class LibraryThreshold(logging.Filter):
+    """Keep only warnings and errors of ``QUIET_LIBRARIES`` in the service's log.
+
+    Scrapy sets its loggers to DEBUG when its process starts, after our logging is
+    configured, so the threshold sits on the handlers instead of the loggers.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or not record.name.startswith(QUIET_LIBRARIES)
+
+
+def quiet_libraries(level: str) -> None:
+    """Below DEBUG, the libraries' INFO chatter stays out of the service's log."""
+    if level.upper() == "DEBUG":
+        return
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, LibraryThreshold) for f in handler.filters):
+            handler.addFilter(LibraryThreshold())
 
 
 def summary_as_dict(summary: Any) -> dict[str, Any]:
@@ -379,6 +437,8 @@ def _exit_with_parent(parent_pid: int) -> None:
             time.sleep(PARENT_WATCH_SECONDS)
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(CHILD_STOP_GRACE)
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(CHILD_FORCE_WAIT)
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()

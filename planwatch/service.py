@@ -72,7 +72,7 @@ MISSED_RUNS_COUNTED = 10_000  # enough to say "many"; bounds the loop over a lon
 # routine INFO chatter, that would double the one line per job start and end).
 REPEATED_APSCHEDULER_LINES = (
     'Execution of job "%s" skipped: maximum number of running instances reached',
-    'Run time of job "%s" was missed by %s',
+    'Run time of job "%s" was missed by',
 )
 
 
@@ -247,11 +247,17 @@ def missed_while_stopped(job: Job, now: datetime) -> int:
     return count
 
 
-def log_missed_runs(scheduler: BackgroundScheduler, grace: float, now: datetime | None = None) -> dict[str, int]:
-    """Say, per job, how many runs the downtime cost and what happens now (once, or skipped)."""
+def log_missed_runs(scheduler: BackgroundScheduler, grace: float, now: datetime | None = None,
+                    new: frozenset[str] | set[str] = frozenset()) -> dict[str, int]:
+    """Say, per job, how many runs the downtime cost and what happens now (once, or skipped).
+
+    Jobs in ``new`` were added by this start (a first run due now is not a missed one).
+    """
     now = now or datetime.now(timezone.utc)
     missed: dict[str, int] = {}
     for job in scheduler.get_jobs():
+        if job.id in new:
+            continue
         count = missed_while_stopped(job, now)
         if not count:
             continue
@@ -281,15 +287,14 @@ def _last_due(job: Job, now: datetime) -> datetime | None:
 
 class _RepeatedLines(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.msg not in REPEATED_APSCHEDULER_LINES
+        return not str(record.msg).startswith(REPEATED_APSCHEDULER_LINES)
 
 
 def quiet_apscheduler(level: str) -> None:
-    """One line per job start and end is planwatch's; APScheduler keeps its warnings and errors."""
+    """One line per job start and end is planwatch's; APScheduler keeps the warnings it alone can give."""
+    jobs.quiet_libraries(level)
     if level.upper() == "DEBUG":
         return
-    ap = logging.getLogger("apscheduler")
-    ap.setLevel(logging.WARNING)
     for name in ("apscheduler.scheduler", "apscheduler.executors.default", "apscheduler.executors.crawl"):
         logger = logging.getLogger(name)
         if not any(isinstance(f, _RepeatedLines) for f in logger.filters):
@@ -327,7 +332,7 @@ class Service:
             scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
             scheduler.start(paused=True)
             report = sync_jobs(scheduler, desired_jobs(self.config))
-            log_missed_runs(scheduler, parse_duration(self.config.service.misfire_grace))
+            log_missed_runs(scheduler, parse_duration(self.config.service.misfire_grace), new=set(report.added))
             scheduler.resume()
             self._log_started(scheduler, report)
             while not self._stop.wait(LOCK_CHECK_SECONDS):
@@ -403,14 +408,14 @@ class Service:
     # -- listeners (run in the scheduler's threads) --
 
     def _on_overrun(self, event: JobSubmissionEvent) -> None:
-        due = ", ".join(_local(t) for t in event.scheduled_run_times)
+        due = ", ".join(self._local(t) for t in event.scheduled_run_times)
         source, _ = run_key(event.job_id)
         log.warning("%s: overrun: the run due at %s was skipped because the previous run is still going",
                     event.job_id, due, extra={"job": event.job_id, "source": source, "outcome": "overrun"})
         self._record_skipped(event.job_id, "overrun", f"due at {due}; the previous run was still going")
 
     def _on_missed(self, event: JobExecutionEvent) -> None:
-        due = _local(event.scheduled_run_time)
+        due = self._local(event.scheduled_run_time)
         source, _ = run_key(event.job_id)
         log.warning("%s: the run due at %s was missed by more than the grace time; skipped", event.job_id, due,
                     extra={"job": event.job_id, "source": source, "outcome": "missed"})
@@ -434,8 +439,8 @@ class Service:
             parts.append(f"{len(report.removed)} removed ({', '.join(report.removed)})")
         log.info("service started (pid %d): jobs %s", os.getpid(), ", ".join(parts))
         for job in scheduler.get_jobs():
-            log.info("%s: %s, next run %s", job.id, job.name, _local(job.next_run_time) if job.next_run_time else "none")
+            log.info("%s: %s, next run %s", job.id, job.name,
+                     self._local(job.next_run_time) if job.next_run_time else "none")
 
-
-def _local(moment: datetime) -> str:
-    return moment.isoformat(timespec="seconds")
+    def _local(self, moment: datetime) -> str:
+        return moment.astimezone(ZoneInfo(self.config.service.timezone)).isoformat(timespec="seconds")

@@ -37,13 +37,13 @@ def run(ctx: click.Context, log_level: str | None, log_file: str | None, log_jso
     cleanly within service.shutdown_timeout) and exits 0; a second signal exits at
     once. Only one service may run on a database. See docs/service.md.
     """
-    from planwatch.jobs import LogSettings
-    from planwatch.service import Service
+    from planwatch.service import Service, quiet_apscheduler
     from planwatch.service_lock import ServiceLockHeld
 
     app = ctx.obj
     settings = _log_settings(ctx, log_level, log_file, log_json)
     configure_logging(settings.level, settings.file, settings.json)
+    quiet_apscheduler(settings.level)
     config = app.config
     if not any(s.enabled for s in config.sources):
         click.echo("warning: no enabled source in the configuration; only digests and housekeeping will run",
