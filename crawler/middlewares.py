@@ -54,11 +54,12 @@ def non_public_reason(address: str) -> str | None:
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     for attribute, what in (
+        # most specific first: Python counts link-local and 0.0.0.0 as private too
         ("is_loopback", "a loopback address"),
-        ("is_private", "a private-network address"),
         ("is_link_local", "a link-local address"),
         ("is_multicast", "a multicast address"),
         ("is_unspecified", "an unspecified address"),
+        ("is_private", "a private-network address"),
         ("is_reserved", "a reserved address"),
     ):
         if getattr(ip, attribute):

@@ -89,6 +89,7 @@ class SourceSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_response, signal=signals.response_received)
+        crawler.signals.connect(spider.on_scheduled, signal=signals.request_scheduled)
         return spider
 
     # --- run bookkeeping -------------------------------------------------------------------
@@ -117,6 +118,15 @@ class SourceSpider(scrapy.Spider):
     def on_response(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
         if spider is self and request.meta.get("planwatch_role"):
             self.report.pages += 1
+
+    def on_scheduled(self, request: Request, spider: scrapy.Spider) -> None:
+        # Scrapy drops an off-site redirect silently when it is scheduled; say which page it cost.
+        redirects = request.meta.get("redirect_urls")
+        if spider is not self or not redirects or request.meta.get("allow_offsite") or request.dont_filter:
+            return
+        host = urlsplit(request.url).hostname or ""
+        if not host_allowed(host, self.allowed_domains):
+            self.page_failed(redirects[0], f"redirects outside the source's allowed domains (to {host})")
 
     # --- entry pages (feed, sitemap, listing, search) --------------------------------------
 

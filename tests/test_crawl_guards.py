@@ -1,0 +1,184 @@
+"""Crawls that must refuse or survive: private addresses, redirects off-site, broken pages; `scrapy` itself.
+
+Each test runs the real command line in a child process against a small site on
+127.0.0.1 and reads what the server saw.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sites.articles import HANBIT
+from sites.news import HTML, article_path, ndsoft_article_html, rss_xml
+from sites.server import FixtureServer, Page
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+TITLES = {a.key: a.title for a in HANBIT} | {2001: "꺼진 페이지", 2002: "PDF 자료", 2003: "다른 사이트로"}
+
+FAST = """
+[crawl]
+delay = 0
+autothrottle = false
+retry_backoff = 0
+retries = 1
+timeout = 10
+"""
+
+
+def run(tmp: Path, config: str, *args: str) -> subprocess.CompletedProcess[str]:
+    path = tmp / "planwatch.toml"
+    path.write_text(config, encoding="utf-8")
+    cmd = [sys.executable, "-m", "planwatch", "--config", str(path), "--db", f"sqlite:///{tmp / 'pw.db'}", *args]
+    return subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=180)
+
+
+def stored_titles(tmp: Path) -> set[str]:
+    with sqlite3.connect(tmp / "pw.db") as conn:
+        return {row[0] for row in conn.execute("SELECT title FROM articles")}
+
+
+def test_private_addresses_are_refused_by_default(tmp_path: Path) -> None:
+    with FixtureServer({"/rss/allArticle.xml": Page(b"<rss version='2.0'><channel/></rss>")}) as server:
+        config = FAST + f"""
+[[source]]
+name = "loopback-ip"
+type = "feed"
+url = "{server.url('/rss/allArticle.xml')}"
+
+[[source]]
+name = "loopback-name"
+type = "feed"
+url = "{server.url('/rss/allArticle.xml', host='localhost')}"
+"""
+        proc = run(tmp_path, config, "crawl", "--json", "--no-digest")
+        assert server.log == []  # not even robots.txt
+    assert proc.returncode == 1  # every source failed
+    summary = json.loads(proc.stdout)
+    for report in summary["sources"]:
+        assert report["outcome"] == "failed"
+        assert "a loopback address (crawl.allow_private_addresses is false)" in report["message"]
+    assert "Error: every source failed (2 of 2)" in proc.stderr
+
+
+def broken_site(server: FixtureServer, other: FixtureServer) -> None:
+    good = next(a for a in HANBIT if a.key == 1003)
+    server.routes.update(
+        {
+            "/robots.txt": Page(b"User-agent: *\nAllow: /\n", headers={"Content-Type": "text/plain"}),
+            "/rss/allArticle.xml": Page(
+                rss_xml(server.url(""), ("1003", "2001", "2002", "2003"), TITLES).replace(
+                    "</channel>",
+                    "<item><title>x</title><link>file:///etc/passwd</link></item>"
+                    "<item><title>y</title><link>javascript:alert(1)</link></item></channel>",
+                ).encode(),
+                headers={"Content-Type": "application/rss+xml"},
+            ),
+            article_path(1003): Page(ndsoft_article_html(good, server.url("")).encode(), headers=HTML),
+            article_path(2001): Page(b"<html><body>error</body></html>", status=500, headers=HTML),
+            article_path(2002): Page(b"%PDF-1.4 not a page", headers={"Content-Type": "application/pdf"}),
+            article_path(2003): Page(status=302, headers={"Location": other.url(article_path(2003), host="localhost")}),
+        }
+    )
+    other.routes[article_path(2003)] = Page(b"<html><body>elsewhere</body></html>", headers=HTML)
+
+
+def test_broken_pages_and_offsite_redirects_cost_one_page_each(tmp_path: Path) -> None:
+    with FixtureServer() as server, FixtureServer() as other:
+        broken_site(server, other)
+        config = FAST + f"""allow_private_addresses = true
+
+[[source]]
+name = "broken"
+preset = "ndsoft"
+url = "{server.url('')}"
+"""
+        proc = run(tmp_path, config, "crawl", "--json", "--no-digest")
+        assert other.log == []  # the redirect to another host was not followed
+        targets = [r.target for r in server.log]
+        broken_url = server.url(article_path(2001))
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)["sources"][0]
+    assert report["outcome"] == "ok"
+    assert report["new_articles"] == 1
+    assert report["errors"] == 3
+    problems = "\n".join(report["problems"])
+    assert f"HTTP 500 from {broken_url}" in problems
+    assert "not an HTML page (application/pdf)" in problems
+    assert "redirects outside the source's allowed domains (to localhost)" in problems
+    assert targets.count(article_path(2001)) == 2  # one retry, then given up
+    assert not any("passwd" in t or "javascript" in t for t in targets)
+    assert f"page failed: {broken_url}: HTTP 500" in proc.stderr
+    assert stored_titles(tmp_path) == {TITLES[1003]}
+
+
+def test_sources_check_validates_without_crawling(tmp_path: Path) -> None:
+    config = FAST + """
+[[source]]
+name = "a"
+preset = "ndsoft"
+url = "https://www.example.kr"
+
+[[source]]
+name = "b"
+preset = "ndsoft"
+type = "search"
+url = "https://www.example.kr"
+queries = ["4차 산업혁명"]
+enabled = false
+"""
+    proc = run(tmp_path, config, "sources", "--check")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("2 sources OK (1 disabled)")
+    assert not (tmp_path / "pw.db").exists()
+    bad = run(tmp_path, config.replace('preset = "ndsoft"\nurl', 'preset = "ndsoftt"\nurl', 1), "sources", "--check")
+    assert bad.returncode == 1
+    assert f"{tmp_path / 'planwatch.toml'}:11: source[a].preset: unknown preset 'ndsoftt'" in bad.stderr
+
+
+def test_unknown_source_name_is_one_line(tmp_path: Path) -> None:
+    proc = run(tmp_path, FAST + '[[source]]\nname = "a"\ntype = "feed"\nurl = "https://example.kr/rss"\n',
+               "crawl", "nope")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "Error: unknown source 'nope' (sources: a)"
+
+
+def test_scrapy_list_and_crawl_use_the_configuration(tmp_path: Path) -> None:
+    good = next(a for a in HANBIT if a.key == 1005)
+    with FixtureServer() as server:
+        server.routes.update({
+            "/rss/allArticle.xml": Page(rss_xml(server.url(""), ("1005",), TITLES).encode(),
+                                        headers={"Content-Type": "application/rss+xml"}),
+            article_path(1005): Page(ndsoft_article_html(good, server.url("")).encode(), headers=HTML),
+        })
+        config = tmp_path / "planwatch.toml"
+        config.write_text(FAST + f"""allow_private_addresses = true
+
+[[source]]
+name = "hanbit"
+preset = "ndsoft"
+url = "{server.url('')}"
+
+[[source]]
+name = "other"
+type = "feed"
+url = "https://www.example.kr/rss"
+""", encoding="utf-8")
+        env = {**os.environ, "PLANWATCH_CONFIG": str(config), "PLANWATCH_DB": f"sqlite:///{tmp_path / 'pw.db'}"}
+        scrapy = str(Path(sys.executable).with_name("scrapy"))
+        listed = subprocess.run([scrapy, "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert listed.returncode == 0, listed.stderr
+        assert listed.stdout.split() == ["hanbit", "other"]
+        crawled = subprocess.run([scrapy, "crawl", "hanbit", "-s", "LOG_LEVEL=WARNING"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=120)
+        assert crawled.returncode == 0, crawled.stderr
+        assert server.requests(path="/news/articleView.html")
+    assert stored_titles(tmp_path) == {good.title}
