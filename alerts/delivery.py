@@ -172,7 +172,9 @@ def due_batches(
 
 
 def _items(session, item_ids: list[int]) -> list[DigestItem]:
-    return list(session.scalars(select(DigestItem).where(DigestItem.id.in_(item_ids)).order_by(DigestItem.id)))
+    return list(
+        session.scalars(select(DigestItem).where(DigestItem.id.in_(item_ids)).order_by(DigestItem.id))
+    )
 
 
 def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, RenderedDigest] | None:
@@ -180,10 +182,15 @@ def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, Re
     day = local_time(now, config).date()
     with db.session() as session:
         subscriber = session.get(Subscriber, batch.recipient.id)
-        digest = build_digest(session, subscriber, _items(session, batch.item_ids), config, now=now, day=day) \
-            if subscriber is not None else None
+        digest = (
+            build_digest(session, subscriber, _items(session, batch.item_ids), config, now=now, day=day)
+            if subscriber is not None
+            else None
+        )
         if digest is None:
-            drop_unrenderable(session, batch.delivery_ids, "the plan or article of this item no longer exists")
+            drop_unrenderable(
+                session, batch.delivery_ids, "the plan or article of this item no longer exists"
+            )
             return None
     return digest, render_digest(digest, config.digest.template_dir)
 
@@ -227,8 +234,9 @@ def send_pending(
     return report
 
 
-def _send_batches(db, config: Config, transport: Transport, batches: list[Batch], now: datetime,
-                  report: DeliveryReport) -> None:
+def _send_batches(
+    db, config: Config, transport: Transport, batches: list[Batch], now: datetime, report: DeliveryReport
+) -> None:
     sender = sender_address(config.smtp.sender)
     for index, batch in enumerate(batches):
         try:
@@ -267,7 +275,9 @@ def _send_batches(db, config: Config, transport: Transport, batches: list[Batch]
         except LostRace as exc:
             log.info("skipping %s: %s", batch.recipient.email, exc)
             continue
-        envelope = OutgoingEnvelope(message, rendered.html, sender.addr_spec, recipient.addr_spec, message_id, path)
+        envelope = OutgoingEnvelope(
+            message, rendered.html, sender.addr_spec, recipient.addr_spec, message_id, path
+        )
         try:
             transport.send(envelope)
         except TransportUnavailable as exc:
@@ -280,7 +290,14 @@ def _send_batches(db, config: Config, transport: Transport, batches: list[Batch]
             return
         except PermanentFailure as exc:
             with db.session() as session:
-                fail(session, message_id, batch.recipient.id, now, str(exc), address_refused=exc.address_refused)
+                fail(
+                    session,
+                    message_id,
+                    batch.recipient.id,
+                    now,
+                    str(exc),
+                    address_refused=exc.address_refused,
+                )
             report.failed += 1
             report.failures.append(f"{batch.recipient.email}: {exc}")
             continue
@@ -289,7 +306,9 @@ def _send_batches(db, config: Config, transport: Transport, batches: list[Batch]
             continue
         except Exception as exc:  # a bug or an unforeseen library error: keep the items, say so
             log.exception("sending to %s failed unexpectedly", batch.recipient.email)
-            _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {type(exc).__name__}: {exc}")
+            _deferred(
+                db, config, now, report, message_id, f"{batch.recipient.email}: {type(exc).__name__}: {exc}"
+            )
             continue
         with db.session() as session:
             report.items += mark_sent(session, message_id, now)
@@ -300,7 +319,9 @@ def _send_batches(db, config: Config, transport: Transport, batches: list[Batch]
         log.info("digest %s with %d items to %s", message_id, len(digest.item_ids), batch.recipient.email)
 
 
-def _deferred(db, config: Config, now: datetime, report: DeliveryReport, message_id: str, reason: str) -> None:
+def _deferred(
+    db, config: Config, now: datetime, report: DeliveryReport, message_id: str, reason: str
+) -> None:
     with db.session() as session:
         defer(session, message_id, config, now, reason)
     report.deferred += 1
@@ -317,7 +338,9 @@ def queue_and_send_immediate(
     env: Mapping[str, str] | None = None,
 ) -> DeliveryReport:
     """End of a replay or crawl: queue what it found and send ``immediate`` subscribers (and due retries)."""
-    return send_pending(db, config, outbox_dir, now=now, frequencies=("immediate",), transport=transport, env=env)
+    return send_pending(
+        db, config, outbox_dir, now=now, frequencies=("immediate",), transport=transport, env=env
+    )
 
 
 def preview_digest(
@@ -335,7 +358,9 @@ def preview_digest(
     """
     now = to_utc_naive(now)
     prepare_queue(db, config, now)
-    batches = due_batches(db, now, frequencies=FREQUENCIES, subscriber_email=subscriber_email, ignore_backoff=True)
+    batches = due_batches(
+        db, now, frequencies=FREQUENCIES, subscriber_email=subscriber_email, ignore_backoff=True
+    )
     if not batches:
         return None
     batch = batches[0]

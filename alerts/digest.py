@@ -177,7 +177,9 @@ def format_value(value: Any, language: str) -> str:
         return labels_for(language)["none"]
     if isinstance(value, dict):
         if {"start", "end"} >= set(value) and value:
-            return format_period(value.get("start"), value.get("end"), language) or labels_for(language)["none"]
+            return (
+                format_period(value.get("start"), value.get("end"), language) or labels_for(language)["none"]
+            )
         counts = counts_text(value, language)
         if counts:
             return counts
@@ -228,17 +230,25 @@ def change_lines(change: PlanChange, language: str) -> list[ChangeLine]:
                 stage_label(change.new, language) or labels_for(language)["none"],
             )
         ]
-    if change.field in ("counts", "previous_counts") and (isinstance(change.old, dict) or isinstance(change.new, dict)):
+    if change.field in ("counts", "previous_counts") and (
+        isinstance(change.old, dict) or isinstance(change.new, dict)
+    ):
         old, new = change.old or {}, change.new or {}
         lines = [
-            ChangeLine(key, labels[key], format_value(old.get(key), language), format_value(new.get(key), language))
+            ChangeLine(
+                key, labels[key], format_value(old.get(key), language), format_value(new.get(key), language)
+            )
             for key in COUNT_FIELDS
             if old.get(key) != new.get(key)
         ]
         if lines:
             return lines
     label = labels.get(change.field, change.field.replace("_", " "))
-    return [ChangeLine(change.field, label, format_value(change.old, language), format_value(change.new, language))]
+    return [
+        ChangeLine(
+            change.field, label, format_value(change.old, language), format_value(change.new, language)
+        )
+    ]
 
 
 def _published(article: Article) -> str | None:
@@ -269,7 +279,9 @@ def _event_articles(session: Session, event_ids: list[int]) -> list[Article]:
         return []
     return list(
         session.scalars(
-            select(Article).join(EventSource, EventSource.article_id == Article.id).where(EventSource.event_id.in_(event_ids))
+            select(Article)
+            .join(EventSource, EventSource.article_id == Article.id)
+            .where(EventSource.event_id.in_(event_ids))
         ).unique()
     )
 
@@ -319,13 +331,25 @@ def build_entry(session: Session, item: DigestItem, language: str) -> Entry | No
     changes: list[ChangeLine] = []
     # a new plan's figures already show previous → current counts; changes are for updates
     if item.change_ids and item.kind != "new_plan":
-        rows = session.scalars(select(PlanChange).where(PlanChange.id.in_(list(item.change_ids))).order_by(PlanChange.id))
+        rows = session.scalars(
+            select(PlanChange).where(PlanChange.id.in_(list(item.change_ids))).order_by(PlanChange.id)
+        )
         for change in rows:
             changes.extend(change_lines(change, language))
 
-    search_parts = [municipality, province, plan_title, lead.title if lead else None, lead.text if lead else None]
+    search_parts = [
+        municipality,
+        province,
+        plan_title,
+        lead.title if lead else None,
+        lead.text if lead else None,
+    ]
     if plan is not None:
-        search_parts += [plan.vision, *[str(i) for i in plan.items or []], *[str(p) for p in plan.partners or []]]
+        search_parts += [
+            plan.vision,
+            *[str(i) for i in plan.items or []],
+            *[str(p) for p in plan.partners or []],
+        ]
     search_parts += [a.title for a in articles]
     return Entry(
         item_id=item.id,
@@ -345,7 +369,8 @@ def build_entry(session: Session, item: DigestItem, language: str) -> Entry | No
         changes=changes,
         sources=[source_link(a) for a in articles],
         search_text=" ".join(p for p in search_parts if p),
-        sort_date=(event.date if event else None) or (lead.published.date() if lead and lead.published else None),
+        sort_date=(event.date if event else None)
+        or (lead.published.date() if lead and lead.published else None),
     )
 
 
@@ -360,7 +385,9 @@ def build_entries(session: Session, items: list[DigestItem], language: str) -> d
 
 def sort_entries(entries: list[Entry]) -> list[Entry]:
     """Newest event first; then by place, so one city's news sits together."""
-    return sorted(entries, key=lambda e: (-(e.sort_date.toordinal() if e.sort_date else 0), e.place, e.item_id))
+    return sorted(
+        entries, key=lambda e: (-(e.sort_date.toordinal() if e.sort_date else 0), e.place, e.item_id)
+    )
 
 
 def build_digest(

@@ -41,7 +41,12 @@ COUNT_FIELDS: tuple[str, ...] = ("strategies", "tasks", "action_tasks", "project
 
 COUNT_LABELS: dict[str, dict[str, str]] = {
     "ko": {"strategies": "전략", "tasks": "과제", "action_tasks": "실행과제", "projects": "사업"},
-    "en": {"strategies": "strategies", "tasks": "tasks", "action_tasks": "action tasks", "projects": "projects"},
+    "en": {
+        "strategies": "strategies",
+        "tasks": "tasks",
+        "action_tasks": "action tasks",
+        "projects": "projects",
+    },
 }
 
 FIELD_LABELS: dict[str, dict[str, str]] = {
@@ -99,7 +104,8 @@ TEXT: dict[str, dict[str, str]] = {
         "source_silent": "{source}: {since} 이후 새 기사 없음",
         "years": "{n}년",
         "unknown_outlet": "기사",
-        "unsubscribe": "수신을 원하지 않으면 이 메일에 회신하거나 관리자에게 수신 해지(planwatch subscribers remove {email})를 요청하세요.",
+        "unsubscribe": "수신을 원하지 않으면 이 메일에 회신하거나 관리자에게 "
+        "수신 해지(planwatch subscribers remove {email})를 요청하세요.",
         "footer": "planwatch가 지역 언론 보도에서 자동으로 정리한 내용입니다. 원문을 확인하세요.",
         "subject_new": "새 계획 {n}건",
         "subject_updated": "변경 {n}건",

@@ -4,8 +4,9 @@ One ``multipart/alternative`` message: a UTF-8 text/plain part, then a UTF-8
 text/html part. ``email.policy.SMTP`` does the encoding work: RFC 2047 for the
 non-ASCII subject and display names, folding of long header lines, a
 content-transfer-encoding (quoted-printable or base64, whichever is shorter) that
-keeps the message 7-bit and every body line short, CRLF line ends. Header values are cleaned of CR/LF and other control
-characters before they are set, so crawled text can never add a header.
+keeps the message 7-bit and every body line short, CRLF line ends. Header values
+are cleaned of CR/LF and other control characters before they are set, so crawled
+text can never add a header.
 """
 
 from __future__ import annotations

@@ -42,6 +42,7 @@ MAX_BACKOFF = timedelta(days=1)
 MIN_IN_FLIGHT_GRACE = timedelta(minutes=10)
 CHUNK = 500
 ERROR_CHARS = 500
+UNCONFIRMED_NOTE = "handed to the server by a run that stopped before the reply was recorded; not sent again"
 
 
 class LostRace(Exception):
@@ -97,7 +98,11 @@ def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> int:
             from sqlalchemy.dialects.postgresql import insert
         inserted = 0
         for chunk in _chunks(rows):
-            stmt = insert(Delivery).values(list(chunk)).on_conflict_do_nothing(index_elements=["subscriber_id", "item_id"])
+            stmt = (
+                insert(Delivery)
+                .values(list(chunk))
+                .on_conflict_do_nothing(index_elements=["subscriber_id", "item_id"])
+            )
             inserted += session.execute(stmt).rowcount or 0
         return inserted
     inserted = 0
@@ -117,7 +122,9 @@ def queue_new_items(session: Session, now: datetime) -> int:
     Returns the number of deliveries created. An item is fanned out once: a
     subscriber added later receives what is found after it subscribed, not the past.
     """
-    items = list(session.scalars(select(DigestItem).where(DigestItem.queued_at.is_(None)).order_by(DigestItem.id)))
+    items = list(
+        session.scalars(select(DigestItem).where(DigestItem.queued_at.is_(None)).order_by(DigestItem.id))
+    )
     if not items:
         return 0
     subscribers = active_subscribers(session)
@@ -149,7 +156,9 @@ def queue_new_items(session: Session, now: datetime) -> int:
     return inserted
 
 
-def due_deliveries(session: Session, subscriber_id: int, now: datetime, *, ignore_backoff: bool = False) -> list[Delivery]:
+def due_deliveries(
+    session: Session, subscriber_id: int, now: datetime, *, ignore_backoff: bool = False
+) -> list[Delivery]:
     query = select(Delivery).where(Delivery.subscriber_id == subscriber_id, Delivery.status == "queued")
     if not ignore_backoff:
         query = query.where(or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now))
@@ -175,7 +184,9 @@ def claim(
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != len(delivery_ids):
-        raise LostRace(f"{len(delivery_ids) - (result.rowcount or 0)} deliveries were claimed by another process")
+        raise LostRace(
+            f"{len(delivery_ids) - (result.rowcount or 0)} deliveries were claimed by another process"
+        )
     session.add(
         OutgoingMessage(
             message_id=message_id,
@@ -195,11 +206,15 @@ def _message(session: Session, message_id: str) -> OutgoingMessage | None:
 
 def _sending(session: Session, message_id: str) -> list[Delivery]:
     return list(
-        session.scalars(select(Delivery).where(Delivery.message_id == message_id, Delivery.status == "sending"))
+        session.scalars(
+            select(Delivery).where(Delivery.message_id == message_id, Delivery.status == "sending")
+        )
     )
 
 
-def mark_sent(session: Session, message_id: str, now: datetime, *, note: str | None = None, status: str = "sent") -> int:
+def mark_sent(
+    session: Session, message_id: str, now: datetime, *, note: str | None = None, status: str = "sent"
+) -> int:
     """The server accepted (or the file exists): message and deliveries are done. Returns items marked."""
     message = _message(session, message_id)
     if message is not None:
@@ -214,8 +229,14 @@ def mark_sent(session: Session, message_id: str, now: datetime, *, note: str | N
     return len(deliveries)
 
 
-def defer(session: Session, message_id: str | None, config: Config, now: datetime, error: str,
-          delivery_ids: Sequence[int] = ()) -> int:
+def defer(
+    session: Session,
+    message_id: str | None,
+    config: Config,
+    now: datetime,
+    error: str,
+    delivery_ids: Sequence[int] = (),
+) -> int:
     """Not delivered this time: back to ``queued`` with attempts+1 and a later next attempt.
 
     With a message id, its claimed deliveries; with ``delivery_ids``, still-queued
@@ -231,7 +252,9 @@ def defer(session: Session, message_id: str | None, config: Config, now: datetim
         deliveries = _sending(session, message_id)
     if delivery_ids:
         deliveries += list(
-            session.scalars(select(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "queued"))
+            session.scalars(
+                select(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "queued")
+            )
         )
     for d in deliveries:
         d.status = "queued"
@@ -242,8 +265,9 @@ def defer(session: Session, message_id: str | None, config: Config, now: datetim
     return len(deliveries)
 
 
-def fail(session: Session, message_id: str, subscriber_id: int, now: datetime, error: str,
-         *, address_refused: bool) -> int:
+def fail(
+    session: Session, message_id: str, subscriber_id: int, now: datetime, error: str, *, address_refused: bool
+) -> int:
     """Refused for good (5xx): deliveries failed; a refused address is recorded on the subscriber."""
     error = error[:ERROR_CHARS]
     message = _message(session, message_id)
@@ -264,7 +288,9 @@ def fail(session: Session, message_id: str, subscriber_id: int, now: datetime, e
 
 def drop_unrenderable(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
     """Items whose plan or article is gone cannot be told: failed, with the reason."""
-    for d in session.scalars(select(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "queued")):
+    for d in session.scalars(
+        select(Delivery).where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "queued")
+    ):
         d.status = "failed"
         d.error = reason[:ERROR_CHARS]
 
@@ -291,7 +317,7 @@ def recover_in_flight(session: Session, config: Config, now: datetime) -> Recove
                 session,
                 message.message_id,
                 now,
-                note="handed to the server by a run that stopped before the reply was recorded; not sent again",
+                note=UNCONFIRMED_NOTE,
                 status="unconfirmed",
             )
             report.unconfirmed += 1

@@ -87,7 +87,7 @@ def clean_text(value: str | None, limit: int = MAX_NAME) -> str:
 
 
 def split_values(values: Iterable[str] | None) -> list[str]:
-    """``("경기도,전라남도", "시흥시")`` → ``["경기도", "전라남도", "시흥시"]``: repeated or comma-separated."""
+    """Repeated or comma-separated values: ``("경기도,전라남도", "시흥시")`` → three names."""
     out: list[str] = []
     for value in values or ():
         out.extend(part.strip() for part in str(value).split(",") if part.strip())
@@ -98,7 +98,9 @@ def _gazetteer():
     try:
         from extractors.gazetteer import normalize_municipality, normalize_province
     except ImportError:
-        raise SubscriberError("place filters need the gazetteer (extractors.gazetteer), which is not installed") from None
+        raise SubscriberError(
+            "place filters need the gazetteer (extractors.gazetteer), which is not installed"
+        ) from None
     return normalize_province, normalize_municipality
 
 
@@ -127,13 +129,17 @@ def validate_filters(
     for value in province_values:
         official = normalize_province(value)
         if not official:
-            raise SubscriberError(f"unknown province {value!r} (expected a 광역 government such as 경기도 or 대전광역시)")
+            raise SubscriberError(
+                f"unknown province {value!r} (expected a 광역 government such as 경기도 or 대전광역시)"
+            )
         _append_once(out_provinces, official)
     out_municipalities: list[str] = []
     for value in municipality_values:
         official = normalize_municipality(value)
         if not official:
-            raise SubscriberError(f"unknown municipality {value!r} (expected a local government such as 안양시)")
+            raise SubscriberError(
+                f"unknown municipality {value!r} (expected a local government such as 안양시)"
+            )
         _append_once(out_municipalities, official)
     out_events: list[str] = []
     for value in split_values(events):
@@ -148,7 +154,9 @@ def validate_filters(
             raise SubscriberError(f"keyword {keyword[:20]!r}... is longer than {MAX_KEYWORD} characters")
         if keyword:
             _append_once(out_keywords, keyword)
-    return SubscriberFilters(tuple(out_provinces), tuple(out_municipalities), tuple(out_events), tuple(out_keywords))
+    return SubscriberFilters(
+        tuple(out_provinces), tuple(out_municipalities), tuple(out_events), tuple(out_keywords)
+    )
 
 
 def _append_once(values: list[str], value: str) -> None:

@@ -126,12 +126,16 @@ def parse_smtp_url(url: str, password: str | None = None, timeout: float = 30.0)
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise SmtpConfigError("the SMTP URL is not valid (expected smtp://user@host:587 or smtps://user@host:465)") from None
+        raise SmtpConfigError(
+            "the SMTP URL is not valid (expected smtp://user@host:587 or smtps://user@host:465)"
+        ) from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname:
         raise SmtpConfigError("the SMTP URL must look like smtp://user@host:587 or smtps://user@host:465")
     if parts.password is not None:
-        raise SmtpConfigError(f"the SMTP URL must not contain a password: set {ENV_PASSWORD} in the environment")
+        raise SmtpConfigError(
+            f"the SMTP URL must not contain a password: set {ENV_PASSWORD} in the environment"
+        )
     return SmtpEndpoint(
         scheme=scheme,
         host=parts.hostname,
@@ -192,7 +196,9 @@ class FileTransport:
             _write_private(path.with_suffix(".html"), envelope.html.encode("utf-8"))
             _write_private(path, message_bytes(envelope.message))
         except OSError as exc:
-            raise TransportUnavailable(f"cannot write to the outbox {self.outbox_dir}: {exc.strerror or exc}") from None
+            raise TransportUnavailable(
+                f"cannot write to the outbox {self.outbox_dir}: {exc.strerror or exc}"
+            ) from None
 
     def was_delivered(self, outgoing: OutgoingMessage) -> bool | None:
         return bool(outgoing.path) and Path(outgoing.path).is_file()
@@ -279,14 +285,18 @@ class SmtpTransport:
             ) from None
         except smtplib.SMTPResponseException as exc:
             _quietly_close(smtp)
-            raise TransportUnavailable(f"{where}: {_reply_text(exc.smtp_code, exc.smtp_error)}", exc.smtp_code) from None
+            raise TransportUnavailable(
+                f"{where}: {_reply_text(exc.smtp_code, exc.smtp_error)}", exc.smtp_code
+            ) from None
         except ssl.SSLError as exc:
             _quietly_close(smtp)
             raise TransportUnavailable(f"{where}: TLS failed ({exc.reason or exc})") from None
         except (smtplib.SMTPException, OSError) as exc:
             _quietly_close(smtp)
-            reason = "timed out" if isinstance(exc, (socket.timeout, TimeoutError)) else (
-                getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            reason = (
+                "timed out"
+                if isinstance(exc, (socket.timeout, TimeoutError))
+                else (getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
             )
             raise TransportUnavailable(f"{where}: cannot connect ({reason})") from None
 
@@ -319,8 +329,14 @@ class SmtpTransport:
             # The connection broke, possibly after DATA: the server has not said it
             # accepted, so by SMTP's rules it did not take responsibility.
             self._drop()
-            reason = "timed out" if isinstance(exc, (socket.timeout, TimeoutError)) else (str(exc) or type(exc).__name__)
-            raise TemporaryFailure(f"connection lost while sending: {' '.join(reason.split())[:RESPONSE_CHARS]}") from None
+            reason = (
+                "timed out"
+                if isinstance(exc, (socket.timeout, TimeoutError))
+                else (str(exc) or type(exc).__name__)
+            )
+            raise TemporaryFailure(
+                f"connection lost while sending: {' '.join(reason.split())[:RESPONSE_CHARS]}"
+            ) from None
 
     def _drop(self) -> None:
         _quietly_close(self._smtp, polite=False)

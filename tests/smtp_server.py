@@ -83,16 +83,18 @@ class _Handler:
     def __init__(self, server: SmtpTestServer) -> None:
         self.server = server
 
-    async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options):  # noqa: N802 (aiosmtpd's name)
+    async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options):
         reply = self.server.behaviour.refuse.get(address.lower())
         if reply:
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, smtp, session, envelope):  # noqa: N802
+    async def handle_DATA(self, smtp, session, envelope):
         server = self.server
-        received = Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content))
+        received = Received(
+            envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)
+        )
         if server.behaviour.close_after_data:
             server._record(received, dropped=True)
             smtp.transport.close()
@@ -212,7 +214,9 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
+            ),
             critical=False,
         )
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
@@ -221,7 +225,9 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
     )
     return cert_path, key_path
 

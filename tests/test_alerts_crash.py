@@ -17,7 +17,14 @@ import textwrap
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from alerts_fixtures import add_plan, add_subscriber_row, deliveries_of, make_config, outgoing, seed_like_plans
+from alerts_fixtures import (
+    add_plan,
+    add_subscriber_row,
+    deliveries_of,
+    make_config,
+    outgoing,
+    seed_like_plans,
+)
 from smtp_server import Behaviour, SmtpTestServer
 
 from alerts.delivery import send_pending
@@ -56,7 +63,10 @@ def child(db, config_text: str, outbox: Path, mode: str) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANWATCH_SMTP")}
     return subprocess.Popen(
         [sys.executable, "-c", CHILD, db.url, config_text, str(outbox), NOW.isoformat(), mode],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -68,7 +78,9 @@ def test_killed_after_the_server_took_the_data_is_not_sent_again(db, tmp_path):
         config_text = f'[smtp]\nurl = "{srv.url}"\ntimeout = 20\n'
         proc = child(db, config_text, tmp_path, "smtp")
         try:
-            assert srv.data_received.wait(60), proc.stderr.read().decode() if proc.poll() is not None else "no DATA"
+            assert srv.data_received.wait(60), (
+                proc.stderr.read().decode() if proc.poll() is not None else "no DATA"
+            )
             proc.send_signal(signal.SIGKILL)
             assert proc.wait(30) == -signal.SIGKILL
         finally:
@@ -97,8 +109,14 @@ def test_killed_after_the_server_took_the_data_is_not_sent_again(db, tmp_path):
 
         # and the outbox goes on normally for what comes next
         with db.session() as s:
-            add_plan(s, municipality="수원시", province="경기도", title="수원시 계획", event_type="plan_kickoff",
-                     event_date=datetime(2026, 11, 21).date())
+            add_plan(
+                s,
+                municipality="수원시",
+                province="경기도",
+                title="수원시 계획",
+                event_type="plan_kickoff",
+                event_date=datetime(2026, 11, 21).date(),
+            )
         report = send_pending(db, config, tmp_path, now=later + timedelta(minutes=1), env={})
         assert report.messages_sent == 1 and len(srv.messages) == 2
         body = srv.messages[1].message.get_body(("plain",)).get_content()

@@ -13,7 +13,14 @@ import stat
 from datetime import date, datetime, timedelta
 
 import pytest
-from alerts_fixtures import add_plan, add_subscriber_row, deliveries_of, make_config, outgoing, seed_like_plans
+from alerts_fixtures import (
+    add_plan,
+    add_subscriber_row,
+    deliveries_of,
+    make_config,
+    outgoing,
+    seed_like_plans,
+)
 from click.testing import CliRunner
 from smtp_server import Behaviour, HungServer, SmtpTestServer, client_context, down_url, make_certificate
 
@@ -39,7 +46,9 @@ def certificate(tmp_path_factory):
 
 
 def smtp_config(url: str, extra: str = "") -> object:
-    return make_config(f'[smtp]\nurl = "{url}"\nsender = "planwatch <planwatch@example.org>"\ntimeout = 5\n{extra}')
+    return make_config(
+        f'[smtp]\nurl = "{url}"\nsender = "planwatch <planwatch@example.org>"\ntimeout = 5\n{extra}'
+    )
 
 
 def send_all(db, config, tmp_path, now=NOW, **kw):
@@ -68,7 +77,11 @@ def test_right_subscribers_get_the_right_items_and_nobody_else(db, server, tmp_p
     report = send_all(db, smtp_config(server.url), tmp_path)
     assert report.messages_sent == 4 and report.failures == []
     assert sorted(r for m in server.messages for r in m.rcpt_tos) == [
-        "adopted@example.com", "daejeon@example.com", "gwangyang@example.com", "gyeonggi@example.com"]
+        "adopted@example.com",
+        "daejeon@example.com",
+        "gwangyang@example.com",
+        "gyeonggi@example.com",
+    ]
 
     def cities(address):
         (received,) = server.to(address)  # exactly one message per subscriber
@@ -100,10 +113,16 @@ def test_headers_and_both_parts_decode_to_the_korean_text(db, server, tmp_path):
     msg = received.message
     assert msg["Subject"] == "[planwatch] 새 계획 5건 — 2026-11-22"
     assert "=?utf-8?" in raw.split(b"\r\n\r\n")[0].decode().lower()  # RFC 2047 on the wire
-    assert msg["From"].addresses[0].addr_spec == "planwatch@example.org" and received.mail_from == "planwatch@example.org"
+    assert (
+        msg["From"].addresses[0].addr_spec == "planwatch@example.org"
+        and received.mail_from == "planwatch@example.org"
+    )
     assert msg["To"].addresses[0].display_name == "김독자"
     assert email.utils.parsedate_to_datetime(msg["Date"]).isoformat() == "2026-11-22T09:30:00+09:00"
-    assert msg["List-Unsubscribe"].strip() == "<mailto:planwatch@example.org?subject=unsubscribe%20reader%40example.com>"
+    assert (
+        msg["List-Unsubscribe"].strip()
+        == "<mailto:planwatch@example.org?subject=unsubscribe%20reader%40example.com>"
+    )
     (row,) = outgoing(db)
     assert msg["Message-ID"] == row.message_id and row.status == "sent" and row.transport == "smtp"
     assert msg.get_content_type() == "multipart/alternative"
@@ -127,11 +146,13 @@ def test_server_down_keeps_everything_and_sends_it_later_exactly_once(db, tmp_pa
     for address in ("a@example.com", "b@example.com"):
         ds = deliveries_of(db, address)
         assert len(ds) == 5 and {(d.status, d.attempts, d.next_attempt_at) for d in ds} == {
-            ("queued", 1, NOW + timedelta(minutes=5))}
+            ("queued", 1, NOW + timedelta(minutes=5))
+        }
     # still down: the wait doubles
     send_all(db, config, tmp_path, now=NOW + timedelta(minutes=6))
     assert {(d.attempts, d.next_attempt_at) for d in deliveries_of(db, "a@example.com")} == {
-        (2, NOW + timedelta(minutes=16))}
+        (2, NOW + timedelta(minutes=16))
+    }
     with SmtpTestServer() as srv:
         config = smtp_config(srv.url)
         early = send_all(db, config, tmp_path, now=NOW + timedelta(minutes=10))  # still waiting
@@ -157,20 +178,31 @@ def test_permanent_refusal_is_recorded_and_shown_and_not_retried(db, tmp_path):
         assert "550" in report.failures[0]
         assert {d.status for d in deliveries_of(db, "gone@example.com")} == {"failed"}
         with db.session() as s:
-            assert "550 5.1.1" in s.query(Subscriber).filter_by(email="gone@example.com").one().permanent_failure
-        result = CliRunner().invoke(subscribers_cmd, ["list"], obj=App(db, config, tmp_path / "outbox"),
-                                    terminal_width=400)
+            assert (
+                "550 5.1.1" in s.query(Subscriber).filter_by(email="gone@example.com").one().permanent_failure
+            )
+        result = CliRunner().invoke(
+            subscribers_cmd, ["list"], obj=App(db, config, tmp_path / "outbox"), terminal_width=400
+        )
         assert result.exit_code == 0
         assert "failing" in result.output and "mailbox unavailable" in result.output
         # later news is not queued for a failing address, and nothing is retried
         with db.session() as s:
-            add_plan(s, municipality="수원시", province="경기도", title="수원시 계획", event_type="plan_kickoff",
-                     event_date=date(2026, 11, 21))
+            add_plan(
+                s,
+                municipality="수원시",
+                province="경기도",
+                title="수원시 계획",
+                event_type="plan_kickoff",
+                event_date=date(2026, 11, 21),
+            )
         send_all(db, config, tmp_path, now=NOW + timedelta(days=1))
         assert [r for m in srv.messages for r in m.rcpt_tos] == ["fine@example.com", "fine@example.com"]
         assert len(deliveries_of(db, "gone@example.com")) == 5
         # resuming clears the failure
-        result = CliRunner().invoke(subscribers_cmd, ["resume", "gone@example.com"], obj=App(db, config, tmp_path))
+        result = CliRunner().invoke(
+            subscribers_cmd, ["resume", "gone@example.com"], obj=App(db, config, tmp_path)
+        )
         assert result.exit_code == 0
         with db.session() as s:
             assert s.query(Subscriber).filter_by(email="gone@example.com").one().permanent_failure is None
@@ -219,17 +251,27 @@ def test_starttls_and_login_without_the_password_showing(db, tmp_path, certifica
     with SmtpTestServer(tls="starttls", certificate=certificate, login=("mailer", PASSWORD)) as srv:
         env = {"PLANWATCH_SMTP_URL": srv.url, "PLANWATCH_SMTP_PASSWORD": PASSWORD}
         config = make_config()
-        transport = transport_from_config(config, tmp_path, env=env, ssl_context=client_context(certificate[0]))
+        transport = transport_from_config(
+            config, tmp_path, env=env, ssl_context=client_context(certificate[0])
+        )
         assert PASSWORD not in repr(transport) and PASSWORD not in repr(smtp_endpoint(config, env))
         report = send_pending(db, config, tmp_path, now=NOW, transport=transport, env=env)
         transport.close()
         assert report.messages_sent == 1 and srv.auth_attempts and all(ok for _, ok in srv.auth_attempts)
         # a wrong password: refused, items kept, and the password is not in the message either
         with db.session() as s:
-            add_plan(s, municipality="수원시", province="경기도", title="수원시 계획", event_type="plan_kickoff",
-                     event_date=date(2026, 11, 21))
+            add_plan(
+                s,
+                municipality="수원시",
+                province="경기도",
+                title="수원시 계획",
+                event_type="plan_kickoff",
+                event_date=date(2026, 11, 21),
+            )
         bad = {**env, "PLANWATCH_SMTP_PASSWORD": PASSWORD + "x"}
-        transport = transport_from_config(config, tmp_path, env=bad, ssl_context=client_context(certificate[0]))
+        transport = transport_from_config(
+            config, tmp_path, env=bad, ssl_context=client_context(certificate[0])
+        )
         report = send_pending(db, config, tmp_path, now=NOW, transport=transport, env=bad)
         assert report.deferred == 1 and "login refused" in report.failures[0]
     everything = caplog.text + repr(report) + "".join(m.data.decode() for m in srv.messages)
@@ -244,8 +286,9 @@ def test_implicit_tls(db, tmp_path, certificate):
     with SmtpTestServer(tls="implicit", certificate=certificate) as srv:
         assert srv.url.startswith("smtps://")
         config = make_config()
-        transport = transport_from_config(config, tmp_path, env={"PLANWATCH_SMTP_URL": srv.url},
-                                          ssl_context=client_context(certificate[0]))
+        transport = transport_from_config(
+            config, tmp_path, env={"PLANWATCH_SMTP_URL": srv.url}, ssl_context=client_context(certificate[0])
+        )
         report = send_pending(db, config, tmp_path, now=NOW, transport=transport)
         transport.close()
         assert report.messages_sent == 1 and len(srv.messages) == 1
@@ -256,7 +299,10 @@ def test_no_password_over_a_plain_connection_and_none_in_the_url(db, server, tmp
         seed_like_plans(s)
         add_subscriber_row(s, "plain@example.com")
     config = make_config()
-    env = {"PLANWATCH_SMTP_URL": f"smtp://mailer@127.0.0.1:{server.port}", "PLANWATCH_SMTP_PASSWORD": PASSWORD}
+    env = {
+        "PLANWATCH_SMTP_URL": f"smtp://mailer@127.0.0.1:{server.port}",
+        "PLANWATCH_SMTP_PASSWORD": PASSWORD,
+    }
     result = CliRunner().invoke(digest_cmd, ["--send"], obj=App(db, config, tmp_path / "outbox"), env=env)
     assert result.exit_code == 1
     assert "does not offer STARTTLS" in result.output and PASSWORD not in result.output
@@ -275,7 +321,10 @@ def test_file_transport_writes_private_eml_and_html_once(db, tmp_path):
     assert report.summary_line() == "1 written to the outbox, 5 items"
     (eml,) = outbox.glob("*.eml")
     assert eml.with_suffix(".html").is_file()
-    assert stat.S_IMODE(eml.stat().st_mode) == 0o600 and stat.S_IMODE(eml.with_suffix(".html").stat().st_mode) == 0o600
+    assert (
+        stat.S_IMODE(eml.stat().st_mode) == 0o600
+        and stat.S_IMODE(eml.with_suffix(".html").stat().st_mode) == 0o600
+    )
     msg = email.message_from_bytes(eml.read_bytes(), policy=email.policy.default)
     assert msg["To"].addresses[0].addr_spec == "planwatch@localhost"  # the configured default recipient
     assert "새 계획 5건" in msg["Subject"]
@@ -298,8 +347,12 @@ def test_immediate_and_scheduled_frequencies(db, server, tmp_path):
     assert report.messages_sent == 1
     send_pending(db, config, tmp_path, now=NOW, frequencies=("daily",), env={})
     assert [r for m in server.messages for r in m.rcpt_tos] == ["now@example.com", "daily@example.com"]
-    result = CliRunner().invoke(digest_cmd, ["--send"], obj=App(db, config, tmp_path),
-                                env={"PLANWATCH_SMTP_URL": "", "PLANWATCH_SMTP_PASSWORD": ""})
+    result = CliRunner().invoke(
+        digest_cmd,
+        ["--send"],
+        obj=App(db, config, tmp_path),
+        env={"PLANWATCH_SMTP_URL": "", "PLANWATCH_SMTP_PASSWORD": ""},
+    )
     assert result.exit_code == 0, result.output
     assert "1 sent, 5 items" in result.output
     assert [r for m in server.messages for r in m.rcpt_tos][-1] == "weekly@example.com"

@@ -7,7 +7,15 @@ import email.policy
 from datetime import date, datetime, timedelta
 
 import pytest
-from alerts_fixtures import add_news, add_plan, add_subscriber_row, add_update, make_config, seed_like_plans
+from alerts_fixtures import (
+    ANYANG_LEAD,
+    add_news,
+    add_plan,
+    add_subscriber_row,
+    add_update,
+    make_config,
+    seed_like_plans,
+)
 
 from alerts.delivery import preview_digest
 from alerts.digest import build_digest, http_url, summarize
@@ -36,8 +44,13 @@ def test_every_entry_carries_place_stage_date_figures_summary_and_all_sources(db
     assert [e.municipality for e in d.new_plans] == ["안양시", "광양시", "부천시", "시흥시", "대전광역시"]
     anyang = d.new_plans[0]
     assert anyang.place == "안양시 (경기도)"
-    assert (anyang.stage_label, anyang.event_date, anyang.period, anyang.phase) == ("중간보고회", "2024-09-24", "2025–2029", "제2기")
-    assert anyang.summary == "안양시는 24일 제2기 4차 산업혁명 촉진 종합계획 수립 중간보고회를 열었다. 위원회 위원 13명이 참석했다."
+    assert (anyang.stage_label, anyang.event_date, anyang.period, anyang.phase) == (
+        "중간보고회",
+        "2024-09-24",
+        "2025–2029",
+        "제2기",
+    )
+    assert anyang.summary == ANYANG_LEAD  # two sentences, not the third
     assert [(s.outlet, s.href) for s in anyang.sources] == [
         ("중도일보", "https://www.joongdo.co.kr/web/view.php?key=1"),
         ("경기일보", "https://www.kyeonggi.com/a/2"),
@@ -68,19 +81,35 @@ def test_html_and_text_parts_list_the_same_entries_and_leave_empty_sections_out(
 
 def test_updated_plan_shows_old_and_new_values(db):
     with db.session() as s:
-        made = add_plan(s, municipality="대전광역시", province="대전광역시", title="대전 4차 산업혁명 기본계획",
-                        event_type="plan_interim_report", event_date=date(2017, 5, 2), counts={"strategies": 3, "tasks": 12})
+        made = add_plan(
+            s,
+            municipality="대전광역시",
+            province="대전광역시",
+            title="대전 4차 산업혁명 기본계획",
+            event_type="plan_interim_report",
+            event_date=date(2017, 5, 2),
+            counts={"strategies": 3, "tasks": 12},
+        )
         s.query(DigestItem).delete()
-        add_update(s, made.plan_id, event_type="plan_adopted", event_date=date(2017, 7, 31), changes=[
-            ("stage", "plan_interim_report", "plan_adopted"),
-            ("counts", {"strategies": 3, "tasks": 12}, {"strategies": 4, "tasks": 17}),
-            ("period", None, {"start": 2018, "end": 2022}),
-        ])
+        add_update(
+            s,
+            made.plan_id,
+            event_type="plan_adopted",
+            event_date=date(2017, 7, 31),
+            changes=[
+                ("stage", "plan_interim_report", "plan_adopted"),
+                ("counts", {"strategies": 3, "tasks": 12}, {"strategies": 4, "tasks": 17}),
+                ("period", None, {"start": 2018, "end": 2022}),
+            ],
+        )
     d = digest_for(db, make_config())
     assert not d.new_plans and len(d.updated_plans) == 1
     e = d.updated_plans[0]
     assert [(c.label, c.old, c.new) for c in e.changes] == [
-        ("단계", "중간보고회", "확정"), ("전략", "3", "4"), ("과제", "12", "17"), ("기간", "없음", "2018–2022"),
+        ("단계", "중간보고회", "확정"),
+        ("전략", "3", "4"),
+        ("과제", "12", "17"),
+        ("기간", "없음", "2018–2022"),
     ]
     r = render_digest(d)
     assert r.subject == "[planwatch] 변경 1건 — 2026-11-22"
@@ -91,8 +120,14 @@ def test_updated_plan_shows_old_and_new_values(db):
 def test_news_section_and_english_variant(db):
     with db.session() as s:
         seed_like_plans(s)
-        add_news(s, title="경기도, 4차 산업혁명 포럼 개최", text="경기도가 포럼을 열었다. 전문가들이 참여했다.",
-                 url="https://www.kyeonggi.com/news/9", municipality="경기도", province="경기도")
+        add_news(
+            s,
+            title="경기도, 4차 산업혁명 포럼 개최",
+            text="경기도가 포럼을 열었다. 전문가들이 참여했다.",
+            url="https://www.kyeonggi.com/news/9",
+            municipality="경기도",
+            province="경기도",
+        )
     d = digest_for(db, make_config(), "en@example.com", language="en", name="Jane")
     r = render_digest(d)
     assert r.subject == "[planwatch] new plans: 5 · news: 1 — 2026-11-22"
@@ -122,13 +157,20 @@ url = "https://example.kr/new.xml"
 """)
     with db.session() as s:
         seed_like_plans(s)
-        s.add_all([
-            SourceRun(source="broken", started_at=NOW - timedelta(hours=2), finished_at=NOW - timedelta(hours=2),
-                      outcome="failed", message="HTTP 503\nService Unavailable"),
-            SourceRun(source="quiet", started_at=NOW - timedelta(days=5), outcome="ok", new_articles=3),
-            SourceRun(source="quiet", started_at=NOW - timedelta(hours=1), outcome="ok", new_articles=0),
-            SourceRun(source="busy", started_at=NOW - timedelta(hours=1), outcome="ok", new_articles=2),
-        ])
+        s.add_all(
+            [
+                SourceRun(
+                    source="broken",
+                    started_at=NOW - timedelta(hours=2),
+                    finished_at=NOW - timedelta(hours=2),
+                    outcome="failed",
+                    message="HTTP 503\nService Unavailable",
+                ),
+                SourceRun(source="quiet", started_at=NOW - timedelta(days=5), outcome="ok", new_articles=3),
+                SourceRun(source="quiet", started_at=NOW - timedelta(hours=1), outcome="ok", new_articles=0),
+                SourceRun(source="busy", started_at=NOW - timedelta(hours=1), outcome="ok", new_articles=2),
+            ]
+        )
     d = digest_for(db, config)
     assert [(n.source, n.state) for n in d.source_notes] == [("broken", "failed"), ("quiet", "silent")]
     r = render_digest(d)
@@ -143,19 +185,22 @@ def test_summary_takes_the_first_two_sentences():
     assert len(summarize("가" * 1000)) == 180
 
 
-@pytest.mark.parametrize("url, expected", [
-    ("https://example.kr/a?b=1", "https://example.kr/a?b=1"),
-    ("HTTP://EXAMPLE.KR/", "HTTP://EXAMPLE.KR/"),
-    ("javascript:alert(1)", None),
-    ("JaVaScRiPt:alert(1)", None),
-    ("data:text/html,<script>alert(1)</script>", None),
-    ("java\nscript:alert(1)", None),
-    ("ftp://example.kr/file", None),
-    ("//example.kr/no-scheme", None),
-    ("/relative/path", None),
-    ("https://exa mple.kr/", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "url, expected",
+    [
+        ("https://example.kr/a?b=1", "https://example.kr/a?b=1"),
+        ("HTTP://EXAMPLE.KR/", "HTTP://EXAMPLE.KR/"),
+        ("javascript:alert(1)", None),
+        ("JaVaScRiPt:alert(1)", None),
+        ("data:text/html,<script>alert(1)</script>", None),
+        ("java\nscript:alert(1)", None),
+        ("ftp://example.kr/file", None),
+        ("//example.kr/no-scheme", None),
+        ("/relative/path", None),
+        ("https://exa mple.kr/", None),
+        (None, None),
+    ],
+)
 def test_only_http_links_become_links(url, expected):
     assert http_url(url) == expected
 
@@ -163,9 +208,21 @@ def test_only_http_links_become_links(url, expected):
 def test_filters_places_events_keywords():
     from alerts.digest import Entry
 
-    e = Entry(item_id=1, kind="new_plan", municipality="광양시", province="전라남도", plan_title="광양시 스마트 시티 계획",
-              headline=None, stage="plan_adopted", stage_label=None, event_date=None, phase=None, period=None,
-              vision=None, search_text="광양시 스마트 시티 계획 전라남도")
+    e = Entry(
+        item_id=1,
+        kind="new_plan",
+        municipality="광양시",
+        province="전라남도",
+        plan_title="광양시 스마트 시티 계획",
+        headline=None,
+        stage="plan_adopted",
+        stage_label=None,
+        event_date=None,
+        phase=None,
+        period=None,
+        vision=None,
+        search_text="광양시 스마트 시티 계획 전라남도",
+    )
     assert matches(SubscriberFilters(), e)
     assert matches(SubscriberFilters(provinces=("경기도",), municipalities=("광양시",)), e)  # places: either
     assert not matches(SubscriberFilters(provinces=("경기도",)), e)
@@ -198,11 +255,21 @@ HOSTILE_TITLE = (
 
 def test_crawled_markup_and_line_breaks_arrive_escaped_and_harmless(db, tmp_path):
     with db.session() as s:
-        add_plan(s, municipality="안양시", province="경기도", title=HOSTILE_TITLE, event_type="plan_kickoff",
-                 event_date=date(2026, 11, 20), vision='</td></tr></table><a href="javascript:alert(1)">click</a>',
-                 headline="<b>bold</b>\r\nX-Injected: yes",
-                 sources=[("<i>outlet</i>", "javascript:alert(document.cookie)"), ("좋은일보", "https://ok.example.kr/1")],
-                 text="<script>steal()</script> 본문 첫 문장이다.\r\n둘째 문장이다.")
+        add_plan(
+            s,
+            municipality="안양시",
+            province="경기도",
+            title=HOSTILE_TITLE,
+            event_type="plan_kickoff",
+            event_date=date(2026, 11, 20),
+            vision='</td></tr></table><a href="javascript:alert(1)">click</a>',
+            headline="<b>bold</b>\r\nX-Injected: yes",
+            sources=[
+                ("<i>outlet</i>", "javascript:alert(document.cookie)"),
+                ("좋은일보", "https://ok.example.kr/1"),
+            ],
+            text="<script>steal()</script> 본문 첫 문장이다.\r\n둘째 문장이다.",
+        )
     # a user template that puts the crawled title into the subject
     (tmp_path / "subject.txt.j2").write_text("[planwatch] {{ d.entries[0].plan_title }}", encoding="utf-8")
     config = make_config(f'[digest]\ntemplate_dir = "{tmp_path}"\n')
@@ -221,8 +288,15 @@ def test_crawled_markup_and_line_breaks_arrive_escaped_and_harmless(db, tmp_path
     assert "\r" not in r.subject and "\n" not in r.subject and len(r.subject) <= 200
 
     sender = sender_address("planwatch <planwatch@example.org>")
-    msg = build_message(sender=sender, recipient=recipient_address(d.email, d.name), subject=r.subject, text=r.text,
-                        html=r.html, message_id=new_message_id(sender), date=datetime(2026, 11, 22, 9, 30))
+    msg = build_message(
+        sender=sender,
+        recipient=recipient_address(d.email, d.name),
+        subject=r.subject,
+        text=r.text,
+        html=r.html,
+        message_id=new_message_id(sender),
+        date=datetime(2026, 11, 22, 9, 30),
+    )
     raw = message_bytes(msg)
     lines = raw.split(b"\r\n")
     assert max(len(line) for line in lines) <= 78  # folded headers, base64 bodies
@@ -238,7 +312,9 @@ def test_crawled_markup_and_line_breaks_arrive_escaped_and_harmless(db, tmp_path
 def test_template_dir_overrides_one_template_and_keeps_the_others(db, tmp_path):
     with db.session() as s:
         seed_like_plans(s)
-    (tmp_path / "digest.txt.j2").write_text("custom {{ d.new_plans|length }} {{ t.new_plans }}\n", encoding="utf-8")
+    (tmp_path / "digest.txt.j2").write_text(
+        "custom {{ d.new_plans|length }} {{ t.new_plans }}\n", encoding="utf-8"
+    )
     template_environment.cache_clear()
     r = render_digest(digest_for(db, make_config()), str(tmp_path))
     assert r.text == "custom 5 새 계획\n"

@@ -29,7 +29,9 @@ PAGE_GREY = (0xEE, 0xF1, 0xF5)
 
 def planwatch(db_url: str, outbox: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "planwatch", "--db", db_url, "--outbox", str(outbox), *args]
-    proc = subprocess.run(cmd, cwd=outbox.parent, env=env, capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        cmd, cwd=outbox.parent, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     return proc
 
@@ -74,19 +76,32 @@ def test_seed_replay_sends_one_digest_of_five_new_plans_through_smtp(seed_delive
 def screenshot(html_file: Path, png: Path, width: int, height: int, profile: Path) -> None:
     png.unlink(missing_ok=True)
     cmd = [
-        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-        f"--user-data-dir={profile}", f"--screenshot={png}", f"--window-size={width},{height}", html_file.as_uri(),
+        CHROMIUM,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        f"--screenshot={png}",
+        f"--window-size={width},{height}",
+        html_file.as_uri(),
     ]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=90, check=False)
     assert png.is_file(), f"chromium wrote no screenshot (exit {proc.returncode}): {proc.stderr[-500:]}"
 
 
 def near(pixel: tuple[int, ...], colour: tuple[int, int, int], tolerance: int = 12) -> bool:
-    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour))
+    return all(abs(a - b) <= tolerance for a, b in zip(pixel[:3], colour, strict=True))
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium fonts-noto-cjk)")
+@pytest.mark.skipif(
+    CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install -y chromium fonts-noto-cjk)"
+)
 def test_seed_digest_renders_at_phone_and_desktop_width(seed_delivery, tmp_path):
     from PIL import Image
 

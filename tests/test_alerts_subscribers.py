@@ -37,7 +37,8 @@ def gazetteer_ready() -> bool:
 
 
 needs_gazetteer = pytest.mark.skipif(
-    not gazetteer_ready(), reason="extractors.gazetteer does not provide normalize_province/normalize_municipality yet"
+    not gazetteer_ready(),
+    reason="extractors.gazetteer does not provide normalize_province/normalize_municipality yet",
 )
 
 
@@ -48,7 +49,12 @@ def test_add_with_defaults_then_list_pause_resume_remove(db):
     with db.session() as s:
         sub = s.query(Subscriber).one()
         assert (sub.email, sub.frequency, sub.language, sub.active, sub.events) == (
-            "Reader@example.com", "daily", "ko", True, [])
+            "Reader@example.com",
+            "daily",
+            "ko",
+            True,
+            [],
+        )
     listing = run(db, "list")
     assert listing.exit_code == 0 and "Reader@example.com" in listing.output and "active" in listing.output
     assert run(db, "pause", "reader@example.com").exit_code == 0
@@ -62,8 +68,21 @@ def test_add_with_defaults_then_list_pause_resume_remove(db):
 
 
 def test_events_keywords_frequency_language(db):
-    result = run(db, "add", "a@example.com", "--events", "plan_adopted,중간보고회", "--events", "mou",
-                 "--keywords", "스마트시티, 드론", "--frequency", "immediate", "--language", "en")
+    result = run(
+        db,
+        "add",
+        "a@example.com",
+        "--events",
+        "plan_adopted,중간보고회",
+        "--events",
+        "mou",
+        "--keywords",
+        "스마트시티, 드론",
+        "--frequency",
+        "immediate",
+        "--language",
+        "en",
+    )
     assert result.exit_code == 0, result.output
     with db.session() as s:
         sub = s.query(Subscriber).one()
@@ -72,11 +91,17 @@ def test_events_keywords_frequency_language(db):
         assert (sub.frequency, sub.language) == ("immediate", "en")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["not-an-address"], "'not-an-address' is not a valid e-mail address"),
-    (["a@example.com", "--events", "plan_adopted,party"], "unknown event 'party' (expected one of: ordinance,"),
-    (["a@example.com", "--keywords", "x" * 101], "is longer than 100 characters"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["not-an-address"], "'not-an-address' is not a valid e-mail address"),
+        (
+            ["a@example.com", "--events", "plan_adopted,party"],
+            "unknown event 'party' (expected one of: ordinance,",
+        ),
+        (["a@example.com", "--keywords", "x" * 101], "is longer than 100 characters"),
+    ],
+)
 def test_bad_values_are_one_line_naming_the_value(db, args, message):
     result = run(db, "add", *args)
     assert result.exit_code == 1
@@ -109,7 +134,14 @@ def test_places_are_checked_against_the_gazetteer(db):
 def test_addresses_are_validated_without_dns():
     assert normalize_email(" user@EXAMPLE.kr ") == "user@example.kr"
     assert normalize_email("planwatch@localhost") == "planwatch@localhost"
-    for bad in ("", "user@", "@example.com", "a b@example.com", "user@exa mple.com", "x@localhost\r\nBcc: y@z.com"):
+    for bad in (
+        "",
+        "user@",
+        "@example.com",
+        "a b@example.com",
+        "user@exa mple.com",
+        "x@localhost\r\nBcc: y@z.com",
+    ):
         with pytest.raises(SubscriberError):
             normalize_email(bad)
 
@@ -119,7 +151,9 @@ def test_configured_recipients_become_immediate_subscribers_only_when_there_are_
     with db.session() as s:
         assert ensure_default_subscribers(s, config, NOW) == ["team@example.com", "lead@example.com"]
         assert {(x.email, x.frequency) for x in s.query(Subscriber)} == {
-            ("team@example.com", "immediate"), ("lead@example.com", "immediate")}
+            ("team@example.com", "immediate"),
+            ("lead@example.com", "immediate"),
+        }
     with db.session() as s:
         assert ensure_default_subscribers(s, config, NOW) == []
         assert s.query(Subscriber).count() == 2
@@ -136,9 +170,17 @@ def test_pause_skips_news_found_meanwhile_and_new_subscribers_start_from_now(db)
     assert run(db, "resume", "paused@example.com").exit_code == 0
     assert run(db, "add", "late@example.com").exit_code == 0
     with db.session() as s:
-        add_plan(s, municipality="수원시", province="경기도", title="수원시 계획", event_type="plan_kickoff",
-                 event_date=date(2026, 11, 21))
+        add_plan(
+            s,
+            municipality="수원시",
+            province="경기도",
+            title="수원시 계획",
+            event_type="plan_kickoff",
+            event_date=date(2026, 11, 21),
+        )
     assert prepare_queue(db, make_config(), NOW) == 3
-    assert len(deliveries_of(db, "paused@example.com")) == 1 and len(deliveries_of(db, "late@example.com")) == 1
+    assert (
+        len(deliveries_of(db, "paused@example.com")) == 1 and len(deliveries_of(db, "late@example.com")) == 1
+    )
     assert len(deliveries_of(db, "early@example.com")) == 6
     assert prepare_queue(db, make_config(), NOW) == 0  # queued once

@@ -43,17 +43,50 @@ def subscribers() -> None:
 @subscribers.command("add")
 @click.argument("email")
 @click.option("--name", help="How the digest greets the subscriber.")
-@click.option("--provinces", multiple=True, metavar="NAMES", help=f"Only plans of these 광역 governments ({LIST_HELP}).")
-@click.option("--municipalities", multiple=True, metavar="NAMES", help=f"Only plans of these local governments ({LIST_HELP}).")
-@click.option("--events", multiple=True, metavar="TYPES",
-              help=f"Only these steps: {', '.join(EVENT_TYPES)} ({LIST_HELP}).")
-@click.option("--keywords", multiple=True, metavar="WORDS", help=f"Only entries mentioning one of these ({LIST_HELP}).")
-@click.option("--frequency", type=click.Choice(FREQUENCIES), default="daily", show_default=True,
-              help="immediate: at the end of each run that finds something; daily/weekly: at the scheduled time.")
-@click.option("--language", type=click.Choice(LANGUAGES), default="ko", show_default=True, help="Language of the digest.")
+@click.option(
+    "--provinces", multiple=True, metavar="NAMES", help=f"Only plans of these 광역 governments ({LIST_HELP})."
+)
+@click.option(
+    "--municipalities",
+    multiple=True,
+    metavar="NAMES",
+    help=f"Only plans of these local governments ({LIST_HELP}).",
+)
+@click.option(
+    "--events",
+    multiple=True,
+    metavar="TYPES",
+    help=f"Only these steps: {', '.join(EVENT_TYPES)} ({LIST_HELP}).",
+)
+@click.option(
+    "--keywords", multiple=True, metavar="WORDS", help=f"Only entries mentioning one of these ({LIST_HELP})."
+)
+@click.option(
+    "--frequency",
+    type=click.Choice(FREQUENCIES),
+    default="daily",
+    show_default=True,
+    help="immediate: at the end of each run that finds something; daily/weekly: at the scheduled time.",
+)
+@click.option(
+    "--language",
+    type=click.Choice(LANGUAGES),
+    default="ko",
+    show_default=True,
+    help="Language of the digest.",
+)
 @click.pass_obj
-def add(app, email: str, name: str | None, provinces: tuple[str, ...], municipalities: tuple[str, ...],
-        events: tuple[str, ...], keywords: tuple[str, ...], frequency: str, language: str) -> None:
+def add(
+    app,
+    email: str,
+    name: str | None,
+    provinces: tuple[str, ...],
+    municipalities: tuple[str, ...],
+    events: tuple[str, ...],
+    keywords: tuple[str, ...],
+    frequency: str,
+    language: str,
+) -> None:
     """Subscribe EMAIL. Without filters it receives everything.
 
     Places are matched if either the province or the municipality is listed; all
@@ -61,12 +94,22 @@ def add(app, email: str, name: str | None, provinces: tuple[str, ...], municipal
     """
     try:
         with _session(app) as session:
-            s = add_subscriber(session, email, name=name, provinces=provinces, municipalities=municipalities,
-                               events=events, keywords=keywords, frequency=frequency, language=language)
-            summary = f"subscribed {s.email} ({s.frequency}, {s.language}; {_filters_text(s.provinces, s.municipalities, s.events, s.keywords)})"
+            s = add_subscriber(
+                session,
+                email,
+                name=name,
+                provinces=provinces,
+                municipalities=municipalities,
+                events=events,
+                keywords=keywords,
+                frequency=frequency,
+                language=language,
+            )
+            filters = _filters_text(s.provinces, s.municipalities, s.events, s.keywords)
+            summary = f"subscribed {s.email} ({s.frequency}, {s.language}; {filters})"
     except SubscriberError as exc:
         raise click.ClickException(str(exc)) from None
-    stdout.print(summary, markup=False, highlight=False)
+    stdout.print(summary, markup=False, highlight=False, soft_wrap=True)
 
 
 @subscribers.command("list")
@@ -81,15 +124,21 @@ def list_(app) -> None:
     stdout.print(_table(rows))
     failing = [r for r in rows if r.permanent_failure]
     if failing:
-        stdout.print("permanent delivery failures (fix the address, then `subscribers resume`):", markup=False)
+        stdout.print(
+            "permanent delivery failures (fix the address, then `subscribers resume`):", markup=False
+        )
         for r in failing:
             stdout.print(f"  {r.email}: {r.permanent_failure}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _filters_text(provinces, municipalities, events, keywords) -> str:
     parts = []
-    for label, values in (("provinces", provinces), ("municipalities", municipalities), ("events", events),
-                          ("keywords", keywords)):
+    for label, values in (
+        ("provinces", provinces),
+        ("municipalities", municipalities),
+        ("events", events),
+        ("keywords", keywords),
+    ):
         if values:
             parts.append(f"{label}: {', '.join(values)}")
     return "; ".join(parts) or "everything"
@@ -163,10 +212,16 @@ def resume(app, email: str) -> None:
 
 
 @click.command()
-@click.option("--preview", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
-              help="Write the HTML of the next digest to FILE; nothing is sent or marked.")
+@click.option(
+    "--preview",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Write the HTML of the next digest to FILE; nothing is sent or marked.",
+)
 @click.option("--subscriber", "subscriber_email", metavar="EMAIL", help="Only this subscriber.")
-@click.option("--send", is_flag=True, help="Send every active subscriber its pending items now, whatever its frequency.")
+@click.option(
+    "--send", is_flag=True, help="Send every active subscriber its pending items now, whatever its frequency."
+)
 @click.pass_obj
 def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) -> None:
     """Build and deliver the pending digest.
@@ -185,9 +240,13 @@ def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) 
             _write_preview(db, config, preview, subscriber_email)
             return
         if send:
-            report = send_pending(db, config, app.outbox, subscriber_email=subscriber_email, ignore_backoff=True)
+            report = send_pending(
+                db, config, app.outbox, subscriber_email=subscriber_email, ignore_backoff=True
+            )
         else:
-            report = send_pending(db, config, app.outbox, frequencies=("immediate",), subscriber_email=subscriber_email)
+            report = send_pending(
+                db, config, app.outbox, frequencies=("immediate",), subscriber_email=subscriber_email
+            )
     except (SubscriberError, SmtpConfigError) as exc:
         raise click.ClickException(str(exc)) from None
     _finish(report)
@@ -205,13 +264,16 @@ def _write_preview(db, config, path: Path, subscriber_email: str | None) -> None
     except OSError as exc:
         raise click.ClickException(f"{path}: cannot write the preview: {exc.strerror or exc}") from None
     stdout.print(
-        f"preview for {email}: {len(digest_.item_ids)} items, subject {rendered.subject!r}, written to {path}",
-        markup=False, highlight=False,
+        f"preview for {email}: {len(digest_.item_ids)} items, "
+        f"subject {rendered.subject!r}, written to {path}",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
 
 
 def _finish(report: DeliveryReport) -> None:
-    stdout.print(f"digest: {report.summary_line()}", markup=False, highlight=False)
+    stdout.print(f"digest: {report.summary_line()}", markup=False, highlight=False, soft_wrap=True)
     if report.failures:
         for line in report.failures[1:]:
             stderr.print(f"not delivered: {line}", markup=False, highlight=False, soft_wrap=True)
