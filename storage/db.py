@@ -226,7 +226,14 @@ def _create_engine(parsed: URL, busy_timeout: float) -> Engine:
         if not is_memory(parsed):
             create_sqlite_file(Path(parsed.database or ""))
         return _sqlite_engine(parsed, busy_timeout)
-    return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+    # psycopg closes the cursor of a row-less INSERT before SQLAlchemy reads its rowcount;
+    # callers count "inserted unless already there" rows with it, as they do on SQLite.
+    return create_engine(
+        parsed,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 10},
+        execution_options={"preserve_rowcount": True},
+    )
 
 
 def _open_sqlite(parsed: URL, busy_timeout: float) -> Database:
