@@ -23,9 +23,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -86,16 +87,19 @@ def active_subscribers(session: Session) -> list[Subscriber]:
     )
 
 
+def _rowcount(result: Result[Any]) -> int:
+    return cast(CursorResult[Any], result).rowcount or 0
+
+
 def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> int:
     """Insert-or-ignore on (subscriber, item): a pair already queued stays as it is."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     if dialect in ("sqlite", "postgresql"):
-        if dialect == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = sqlite.insert if dialect == "sqlite" else postgresql.insert
         inserted = 0
         for chunk in _chunks(rows):
             stmt = (
@@ -103,7 +107,7 @@ def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> int:
                 .values(list(chunk))
                 .on_conflict_do_nothing(index_elements=["subscriber_id", "item_id"])
             )
-            inserted += session.execute(stmt).rowcount or 0
+            inserted += _rowcount(session.execute(stmt))
         return inserted
     inserted = 0
     for row in rows:  # any other database: one savepoint per row
@@ -177,16 +181,16 @@ def claim(
     now: datetime,
 ) -> None:
     """Record the message and move its deliveries to ``sending``, or raise LostRace."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "queued")
-        .values(status="sending", message_id=message_id)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != len(delivery_ids):
-        raise LostRace(
-            f"{len(delivery_ids) - (result.rowcount or 0)} deliveries were claimed by another process"
+    claimed = _rowcount(
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(list(delivery_ids)), Delivery.status == "queued")
+            .values(status="sending", message_id=message_id)
+            .execution_options(synchronize_session=False)
         )
+    )
+    if claimed != len(delivery_ids):
+        raise LostRace(f"{len(delivery_ids) - claimed} deliveries were claimed by another process")
     session.add(
         OutgoingMessage(
             message_id=message_id,
@@ -342,7 +346,7 @@ def recover_in_flight(session: Session, config: Config, now: datetime) -> Recove
 
 def _provably_delivered(message: OutgoingMessage) -> bool | None:
     if message.transport == "file":
-        return bool(message.path) and Path(message.path).is_file()
+        return message.path is not None and Path(message.path).is_file()
     return None
 
 

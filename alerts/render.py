@@ -17,6 +17,7 @@ from pathlib import Path
 
 import css_inline
 from jinja2 import (
+    BaseLoader,
     ChoiceLoader,
     Environment,
     FileSystemLoader,
@@ -59,7 +60,7 @@ def _autoescape(name: str | None) -> bool:
 
 @functools.lru_cache(maxsize=8)
 def template_environment(template_dir: str | None = None) -> Environment:
-    loaders = []
+    loaders: list[BaseLoader] = []
     if template_dir:
         loaders.append(FileSystemLoader(str(Path(template_dir).expanduser())))
     loaders.append(PackageLoader("alerts", "templates"))

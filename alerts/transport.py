@@ -33,7 +33,6 @@ from urllib.parse import unquote, urlsplit
 
 from alerts.mime import message_bytes
 from planwatch.config import Config
-from storage.models import OutgoingMessage
 
 log = logging.getLogger(__name__)
 
@@ -109,10 +108,6 @@ class Transport(Protocol):
     def path_for(self, message_id: str, recipient: str, now: datetime) -> Path | None: ...
 
     def send(self, envelope: OutgoingEnvelope) -> None: ...
-
-    def was_delivered(self, outgoing: OutgoingMessage) -> bool | None:
-        """True: it certainly went out; False: it certainly did not; None: nobody can tell."""
-        ...
 
     def close(self) -> None: ...
 
@@ -200,9 +195,6 @@ class FileTransport:
                 f"cannot write to the outbox {self.outbox_dir}: {exc.strerror or exc}"
             ) from None
 
-    def was_delivered(self, outgoing: OutgoingMessage) -> bool | None:
-        return bool(outgoing.path) and Path(outgoing.path).is_file()
-
     def close(self) -> None:
         pass
 
@@ -248,9 +240,6 @@ class SmtpTransport:
 
     def path_for(self, message_id: str, recipient: str, now: datetime) -> None:
         return None
-
-    def was_delivered(self, outgoing: OutgoingMessage) -> bool | None:
-        return None  # a server that took DATA but whose reply was lost cannot be asked
 
     def _connect(self) -> smtplib.SMTP:
         ep = self.endpoint
