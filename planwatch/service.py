@@ -179,6 +179,15 @@ class ServiceScheduler(BackgroundScheduler):
         return super()._process_jobs()
 
 
+def job_defaults(config: Config) -> dict[str, Any]:
+    """What every job gets: missed runs coalesced, one run at a time, the configured grace."""
+    return {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": max(1, int(parse_duration(config.service.misfire_grace))),
+    }
+
+
 def build_scheduler(config: Config, db: Database) -> ServiceScheduler:
     svc = config.service
     return ServiceScheduler(
@@ -187,11 +196,7 @@ def build_scheduler(config: Config, db: Database) -> ServiceScheduler:
             CRAWL_EXECUTOR: ThreadPoolExecutor(svc.parallel_crawls),
             OTHER_EXECUTOR: ThreadPoolExecutor(OTHER_WORKERS),
         },
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": max(1, int(parse_duration(svc.misfire_grace))),
-        },
+        job_defaults=job_defaults(config),
         timezone=ZoneInfo(svc.timezone),
     )
 
@@ -204,13 +209,17 @@ class SyncReport:
     removed: list[str]
 
 
-def sync_jobs(scheduler: BackgroundScheduler, specs: list[JobSpec], now: datetime | None = None) -> SyncReport:
-    """Make the stored jobs what the configuration asks for, keeping unchanged ones as they are."""
+def sync_jobs(scheduler: BackgroundScheduler, specs: list[JobSpec], defaults: dict[str, Any],
+              now: datetime | None = None) -> SyncReport:
+    """Make the stored jobs what the configuration asks for, keeping unchanged ones as they are.
+
+    ``defaults`` (``job_defaults``) are applied to kept jobs too, so a changed grace
+    time takes effect without moving any next run time.
+    """
     now = now or datetime.now(timezone.utc)
     stored = {job.id: job for job in scheduler.get_jobs()}
     wanted = {spec.id for spec in specs}
     report = SyncReport([], [], [], [])
-    defaults = scheduler._job_defaults  # coalesce, max_instances, misfire grace of this start
     for job_id in sorted(set(stored) - wanted):
         scheduler.remove_job(job_id)
         report.removed.append(job_id)
@@ -331,7 +340,7 @@ class Service:
             scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED)
             scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
             scheduler.start(paused=True)
-            report = sync_jobs(scheduler, desired_jobs(self.config))
+            report = sync_jobs(scheduler, desired_jobs(self.config), job_defaults(self.config))
             log_missed_runs(scheduler, parse_duration(self.config.service.misfire_grace), new=set(report.added))
             scheduler.resume()
             self._log_started(scheduler, report)

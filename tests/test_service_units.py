@@ -30,6 +30,7 @@ from planwatch.service import (
     JOBS_TABLE,
     build_scheduler,
     desired_jobs,
+    job_defaults,
     log_missed_runs,
     missed_while_stopped,
     sync_jobs,
@@ -139,22 +140,24 @@ def _scheduler(cfg, db) -> BackgroundScheduler:
 def test_restart_keeps_unchanged_jobs_and_reschedules_changed_ones(clean_jobs):
     db = clean_jobs
     first = _scheduler(config(), db)
-    report = sync_jobs(first, desired_jobs(config()))
+    report = sync_jobs(first, desired_jobs(config()), job_defaults(config()))
     assert sorted(report.added) == ["crawl:a-news", "crawl:b-news", "crawl:c-news", "digest:daily",
                                     "digest:weekly", "housekeeping"]
     before = {j.id: j.next_run_time for j in first.get_jobs()}
     first.shutdown(wait=False)
 
-    second = _scheduler(config(), db)
-    report = sync_jobs(second, desired_jobs(config()))
+    longer_grace = config(CONFIG.replace('misfire_grace = "10m"', 'misfire_grace = "20m"'))
+    second = _scheduler(longer_grace, db)
+    report = sync_jobs(second, desired_jobs(longer_grace), job_defaults(longer_grace))
     assert report.added == [] and report.rescheduled == [] and len(report.kept) == 6
     assert {j.id: j.next_run_time for j in second.get_jobs()} == before
+    assert {j.misfire_grace_time for j in second.get_jobs()} == {1200}
     second.shutdown(wait=False)
 
     changed = CONFIG.replace('schedule = "20s"', 'schedule = "45s"').replace(
         '[[source]]\nname = "c-news"', '[[source]]\nname = "c-news"\nenabled = false')
     third = _scheduler(config(changed), db)
-    report = sync_jobs(third, desired_jobs(config(changed)))
+    report = sync_jobs(third, desired_jobs(config(changed)), job_defaults(config(changed)))
     assert report.rescheduled == ["crawl:b-news"] and report.removed == ["crawl:c-news"]
     job = third.get_job("crawl:b-news")
     assert job.trigger.interval_length == 45 and job.misfire_grace_time == 600 and job.coalesce
@@ -166,7 +169,7 @@ def test_a_run_missed_while_stopped_is_counted_and_due_once(clean_jobs):
     db = clean_jobs
     cfg = config(CONFIG.replace('jitter = "5m"', 'jitter = "0s"'))
     scheduler = _scheduler(cfg, db)
-    sync_jobs(scheduler, desired_jobs(cfg))
+    sync_jobs(scheduler, desired_jobs(cfg), job_defaults(cfg))
     job = scheduler.get_job("crawl:b-news")  # every 20 s from its start date, one interval after creation
     scheduler.modify_job(job.id, next_run_time=job.trigger.start_date - timedelta(seconds=60))
     now = datetime.now(timezone.utc)
@@ -307,7 +310,7 @@ def test_status_shows_next_runs_last_outcomes_and_attention(clean_jobs, db_url, 
     cfg_path = tmp_path / "planwatch.toml"
     cfg_path.write_text(CONFIG, encoding="utf-8")
     scheduler = _scheduler(config(), db)
-    sync_jobs(scheduler, desired_jobs(config()))
+    sync_jobs(scheduler, desired_jobs(config()), job_defaults(config()))
     scheduler.shutdown(wait=False)
     _run(db, "a-news", "failed", hours_ago=30, message="the crawl raised ValueError: boom")
     _run(db, "a-news", "failed", hours_ago=2, message="the crawl process was killed by SIGKILL")
