@@ -356,3 +356,51 @@ def test_immediate_and_scheduled_frequencies(db, server, tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 sent, 5 items" in result.output
     assert [r for m in server.messages for r in m.rcpt_tos][-1] == "weekly@example.com"
+
+
+def test_two_senders_at_once_deliver_each_digest_once(db, tmp_path):
+    import threading
+
+    with db.session() as s:
+        seed_like_plans(s)
+        for n in range(4):
+            add_subscriber_row(s, f"r{n}@example.com")
+    with SmtpTestServer(behaviour=Behaviour(delay=0.2)) as srv:
+        config = smtp_config(srv.url)
+        reports = []
+
+        def sender():
+            reports.append(send_all(db, config, tmp_path))
+
+        threads = [threading.Thread(target=sender) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert sum(r.messages_sent for r in reports) == 4
+        assert sorted(r for m in srv.messages for r in m.rcpt_tos) == [f"r{n}@example.com" for n in range(4)]
+    for n in range(4):
+        assert {d.status for d in deliveries_of(db, f"r{n}@example.com")} == {"sent"}
+
+
+def test_digest_preview_command_writes_html_and_marks_nothing(db, tmp_path):
+    with db.session() as s:
+        seed_like_plans(s)
+        add_subscriber_row(s, "weekly@example.com", frequency="weekly", language="en")
+    app = App(db, make_config(), tmp_path / "outbox")
+    target = tmp_path / "preview.html"
+    result = CliRunner().invoke(
+        digest_cmd, ["--preview", str(target), "--subscriber", "weekly@example.com"], obj=app
+    )
+    assert result.exit_code == 0, result.output
+    assert "preview for weekly@example.com: 5 items" in result.output
+    html = target.read_text(encoding="utf-8")
+    assert "New plans" in html and "안양시" in html
+    assert {d.status for d in deliveries_of(db, "weekly@example.com")} == {"queued"} and outgoing(db) == []
+    assert not (tmp_path / "outbox").exists()
+    nobody = CliRunner().invoke(
+        digest_cmd, ["--preview", str(target), "--subscriber", "nobody@example.com"], obj=app
+    )
+    assert nobody.exit_code == 1 and "nobody@example.com is not subscribed" in nobody.output
+    both = CliRunner().invoke(digest_cmd, ["--preview", str(target), "--send"], obj=app)
+    assert both.exit_code == 2
