@@ -21,8 +21,6 @@ from sqlalchemy import select, text
 from storage.db import open_database
 from storage.models import SourceRun
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def planwatch_command(config: Path, db_url: str, outbox: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "planwatch", "--config", str(config), "--db", db_url, "--outbox", str(outbox),

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from planwatch.config import parse_config
-from planwatch.jobs import JobContext, figures_from_child, tidy_database
+from planwatch.jobs import figures_from_child, tidy_database
 from planwatch.runs import (
     RunFigures,
     finish_run,
@@ -339,3 +339,13 @@ def test_status_shows_next_runs_last_outcomes_and_attention(clean_jobs, db_url, 
     assert any(line.strip().startswith("digest:weekly") and "fri 07:30" in line for line in lines)
     assert "crawl:a-news: the crawl process was killed by SIGKILL" in lines
     assert any(line.strip().startswith("a-news failing since") for line in lines)
+
+
+@pytest.mark.slow
+def test_an_exception_in_a_crawl_process_comes_back_as_a_failed_run_with_its_reason(db, tmp_path):
+    from planwatch.jobs import JobContext, crawl_in_child
+
+    # run_crawl raises CrawlError in the child for a source the configuration does not have
+    figures = crawl_in_child(JobContext(config(), db, tmp_path / "outbox"), "no-such-source")
+    assert figures.outcome == "failed" and figures.errors == 1
+    assert figures.message.startswith("the crawl raised CrawlError: unknown source 'no-such-source'"), figures
