@@ -82,6 +82,7 @@ def run_crawl(
         for source in sources:
             context.report_for(source)  # every selected source appears in the summary, in config order
         quiet_robots_errors()
+        keep_scrapy_at_root_level()
         process = CrawlerProcess(Settings(build_settings(config)))
         for group in group_by_host(sources):
             _crawl_one_after_another(process, [spider_class_for(s, config) for s in group])
@@ -99,6 +100,19 @@ class _DropRobotsDownloadErrors(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         return not str(record.msg).startswith("Error downloading")
+
+
+class _AtLeastRootLevel(logging.Filter):
+    """Scrapy raises its own loggers to DEBUG; the root logger's level (``--log-level``) decides instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.getLogger().getEffectiveLevel()
+
+
+def keep_scrapy_at_root_level() -> None:
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, _AtLeastRootLevel) for f in handler.filters):
+            handler.addFilter(_AtLeastRootLevel())
 
 
 def quiet_robots_errors() -> None:

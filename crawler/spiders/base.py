@@ -172,7 +172,8 @@ class SourceSpider(scrapy.Spider):
         self.entry_failures.append(reason)
         self._all_unreachable = self._all_unreachable and is_connection_failure(failure)
         self.report.errors += 1
-        log.warning("source %s: %s", self.source.name, reason)
+        if len(self.entry_failures) == 1:
+            log.warning("source %s: %s", self.source.name, reason)
 
     def entry_unusable(self, response: Response, what: str) -> None:
         """An entry page arrived but is not what the source says it is (not a feed, no links)."""
