@@ -327,12 +327,43 @@ class ServiceSettings(_Section):
         return v
 
 
+class DistributedSettings(_Section):
+    """``[distributed]``: the shared crawl frontier in Redis (``planwatch worker``, ``enqueue``, ``crawl --distributed``)."""
+
+    # The password never lives here: it comes from $PLANWATCH_REDIS_PASSWORD.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = Field("planwatch", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:\-]*$", max_length=100)
+    idle_timeout: str = "60s"  # a worker with nothing to do (queue empty, nothing leased anywhere) exits after this
+    lease: str = "2m"  # a request a worker took returns to the queue when the worker stops renewing it this long
+    poll_interval: float = Field(1.0, gt=0, le=60)  # seconds between looks at an empty queue
+    article_ttl: str = "30d"  # an article URL stays "taken" in Redis this long; stored articles are known forever
+    round_ttl: str = "7d"  # how long the entry pages fetched in a crawl round are remembered
+    max_reclaims: int = Field(3, ge=1, le=100)  # a request whose worker died this often is set aside
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, v: str) -> str:
+        if not re.match(r"^(redis|rediss|unix)://", v):
+            raise ValueError("must look like redis://host:6379/0, rediss://host:6380/0 or unix:///path/redis.sock")
+        if re.match(r"^rediss?://[^/@\s]*:[^/@\s]+@", v):
+            raise ValueError("must not contain a password: set PLANWATCH_REDIS_PASSWORD in the environment")
+        return v
+
+    @field_validator("idle_timeout", "lease", "article_ttl", "round_ttl")
+    @classmethod
+    def _positive_duration(cls, v: str) -> str:
+        if parse_duration(v) < 1:
+            raise ValueError(f"must be at least 1s, got {v!r}")
+        return v
+
+
 class Config(_Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     source: list[Source] = Field(default_factory=list)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    distributed: DistributedSettings = Field(default_factory=DistributedSettings)
     path: str | None = None  # where it was loaded from; None for the embedded defaults
 
     @model_validator(mode="after")
