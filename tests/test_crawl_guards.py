@@ -182,3 +182,35 @@ url = "https://www.example.kr/rss"
         assert crawled.returncode == 0, crawled.stderr
         assert server.requests(path="/news/articleView.html")
     assert stored_titles(tmp_path) == {good.title}
+
+
+def test_article_budget_leaves_the_rest_for_the_next_run(tmp_path: Path) -> None:
+    keys = (1003, 1005, 1007, 1008, 1013)
+    by_key = {a.key: a for a in HANBIT}
+    with FixtureServer() as server:
+        base = server.url("")
+        server.routes.update({
+            "/news/articleList.html?page=1&view_type=sm": Page(
+                "".join(f'<div id="section-list"><a href="{article_path(k)}">{TITLES[k]}</a></div>' for k in keys)
+                .encode(), headers=HTML),
+            **{article_path(k): Page(ndsoft_article_html(by_key[k], base).encode(), headers=HTML) for k in keys},
+        })
+        config = FAST + f"""allow_private_addresses = true
+
+[[source]]
+name = "list"
+preset = "ndsoft"
+type = "listing"
+url = "{base}"
+max_articles = 3
+"""
+        first = run(tmp_path, config, "crawl", "--json", "--no-digest", "--max-pages", "1")
+        second = run(tmp_path, config, "crawl", "--json", "--no-digest", "--max-pages", "1")
+        fetched = [int(r.params["idxno"]) for r in server.requests(path="/news/articleView.html")]
+        pages = [r.params["page"] for r in server.requests(path="/news/articleList.html")]
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert json.loads(first.stdout)["sources"][0]["new_articles"] == 3
+    assert json.loads(second.stdout)["sources"][0]["new_articles"] == 2
+    assert sorted(fetched) == sorted(keys)  # each once: three, then the two left over
+    assert pages == ["1", "1"]  # --max-pages 1: page 2 never asked for
+    assert stored_titles(tmp_path) == {by_key[k].title for k in keys}
