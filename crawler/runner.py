@@ -85,7 +85,7 @@ def run_crawl(
         keep_scrapy_at_root_level()
         process = CrawlerProcess(Settings(build_settings(config)))
         for group in group_by_host(sources):
-            _crawl_one_after_another(process, [spider_class_for(s, config) for s in group])
+            _crawl_one_after_another(process, [spider_class_for(s, config) for s in group], context)
         process.start(stop_after_crawl=True, install_signal_handlers=True)
         summary = context.summary()
     finally:
@@ -121,11 +121,25 @@ def quiet_robots_errors() -> None:
         robots_log.addFilter(_DropRobotsDownloadErrors())
 
 
-def _crawl_one_after_another(process, spider_classes) -> None:  # type: ignore[no-untyped-def]
-    deferred = process.crawl(spider_classes[0])
-    for spider_class in spider_classes[1:]:
-        deferred.addBoth(lambda _, cls=spider_class: process.crawl(cls))
-    deferred.addErrback(lambda failure: log.error("crawl failed: %s", failure.getErrorMessage()))
+def _crawl_one_after_another(process, spider_classes, context) -> None:  # type: ignore[no-untyped-def]
+    """Chain the crawls of one host; a crawl that cannot even start fails its source, not the others."""
+
+    def start(_: object, cls) -> object:  # type: ignore[no-untyped-def]
+        deferred = process.crawl(cls)
+        deferred.addErrback(failed, cls)
+        return deferred
+
+    def failed(failure, cls) -> None:  # type: ignore[no-untyped-def]
+        report = context.report_for(cls.source)
+        report.outcome = "failed"
+        report.message = f"the crawl could not run: {failure.getErrorMessage().splitlines()[0]}"
+        log.error("source %s: %s", cls.source.name, report.message)
+
+    from twisted.internet.defer import succeed
+
+    chain = succeed(None)
+    for spider_class in spider_classes:
+        chain.addCallback(start, spider_class)
 
 
 def _send_immediate(config: Config, db_url: str, outbox: Path) -> str | None:
