@@ -185,15 +185,22 @@ url = "https://www.example.kr/rss"
 
 
 def test_article_budget_leaves_the_rest_for_the_next_run(tmp_path: Path) -> None:
-    keys = (1003, 1005, 1007, 1008, 1013)
+    listed = (1003, 1005, 1007, 1008, 1013)
+    in_feed = (1010, 1012, 1014, 1015, 1016)
     by_key = {a.key: a for a in HANBIT}
-    with FixtureServer() as server:
-        base = server.url("")
+    with FixtureServer() as server, FixtureServer() as feed_site:
+        base, feed_base = server.url(""), feed_site.url("", host="localhost")
         server.routes.update({
             "/news/articleList.html?page=1&view_type=sm": Page(
-                "".join(f'<div id="section-list"><a href="{article_path(k)}">{TITLES[k]}</a></div>' for k in keys)
+                "".join(f'<div id="section-list"><a href="{article_path(k)}">{TITLES[k]}</a></div>' for k in listed)
                 .encode(), headers=HTML),
-            **{article_path(k): Page(ndsoft_article_html(by_key[k], base).encode(), headers=HTML) for k in keys},
+            **{article_path(k): Page(ndsoft_article_html(by_key[k], base).encode(), headers=HTML) for k in listed},
+        })
+        feed_site.routes.update({
+            "/rss/allArticle.xml": Page(rss_xml(feed_base, tuple(map(str, in_feed)), TITLES).encode(),
+                                        headers={"Content-Type": "application/rss+xml"}, etag='"v1"'),
+            **{article_path(k): Page(ndsoft_article_html(by_key[k], feed_base).encode(), headers=HTML)
+               for k in in_feed},
         })
         config = FAST + f"""allow_private_addresses = true
 
@@ -203,14 +210,24 @@ preset = "ndsoft"
 type = "listing"
 url = "{base}"
 max_articles = 3
+
+[[source]]
+name = "feed"
+preset = "ndsoft"
+url = "{feed_base}"
+max_articles = 3
 """
-        first = run(tmp_path, config, "crawl", "--json", "--no-digest", "--max-pages", "1")
-        second = run(tmp_path, config, "crawl", "--json", "--no-digest", "--max-pages", "1")
+        runs = [run(tmp_path, config, "crawl", "--json", "--no-digest", "--max-pages", "1") for _ in range(3)]
         fetched = [int(r.params["idxno"]) for r in server.requests(path="/news/articleView.html")]
+        fetched_from_feed = [int(r.params["idxno"]) for r in feed_site.requests(path="/news/articleView.html")]
         pages = [r.params["page"] for r in server.requests(path="/news/articleList.html")]
-    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
-    assert json.loads(first.stdout)["sources"][0]["new_articles"] == 3
-    assert json.loads(second.stdout)["sources"][0]["new_articles"] == 2
-    assert sorted(fetched) == sorted(keys)  # each once: three, then the two left over
-    assert pages == ["1", "1"]  # --max-pages 1: page 2 never asked for
-    assert stored_titles(tmp_path) == {by_key[k].title for k in keys}
+        feed_statuses = [r.status for r in feed_site.requests(path="/rss/allArticle.xml")]
+    for proc in runs:
+        assert proc.returncode == 0, proc.stderr
+    new = [{r["name"]: r["new_articles"] for r in json.loads(p.stdout)["sources"]} for p in runs]
+    assert new == [{"list": 3, "feed": 3}, {"list": 2, "feed": 2}, {"list": 0, "feed": 0}]
+    assert sorted(fetched) == sorted(listed) and sorted(fetched_from_feed) == sorted(in_feed)  # each once
+    assert pages == ["1", "1", "1"]  # --max-pages 1: page 2 never asked for
+    # The feed's validators are kept only once nothing was left over: the third run gets a 304.
+    assert feed_statuses == [200, 200, 304]
+    assert stored_titles(tmp_path) == {by_key[k].title for k in listed + in_feed}

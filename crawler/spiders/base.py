@@ -78,6 +78,7 @@ class SourceSpider(scrapy.Spider):
         self.validators_seen: list[tuple[str, str | None, str | None]] = []
         self.run_id: int | None = None
         self._all_unreachable = True
+        self.left_for_next_run = 0  # new article links beyond the budget
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -108,9 +109,9 @@ class SourceSpider(scrapy.Spider):
         elif reason not in ("finished",):
             report.outcome = "failed"
             report.message = f"the crawl stopped early ({reason})"
-        # An unchanged feed must not hide articles that failed this time: keep the old
-        # validators (so the next run fetches the feed again) unless every article worked.
-        if report.errors == 0 and reason == "finished":
+        # An unchanged feed must not hide articles that failed or were left for later: keep
+        # the old validators (the next run reads the feed again) unless every article was fetched.
+        if report.errors == 0 and self.left_for_next_run == 0 and reason == "finished":
             await self.context.save_validators(self.validators_seen)
         if self.run_id is not None:
             await self.context.run_finished(self.run_id, report)
@@ -236,6 +237,7 @@ class SourceSpider(scrapy.Spider):
                 continue
             if self.article_budget <= 0:
                 self.context.claimed.discard(canonical)  # left for the next run
+                self.left_for_next_run += 1
                 continue
             self.article_budget -= 1
             self.report.articles_requested += 1
