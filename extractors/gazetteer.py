@@ -237,3 +237,28 @@ def load_gazetteer() -> Gazetteer:
         governments.append(Government(name, level, province, None if short == "-" else short, other_names))
     regions = {r[0]: r[1] for r in _read_rows((data / "outlet_regions.tsv").read_text("utf-8"))}
     return Gazetteer(governments, regions)
+
+
+def normalize_province(name: str) -> str | None:
+    """The official name of a 광역 government from any form a user types (경기, 강원도) or None."""
+    try:
+        return load_gazetteer().province(name.strip()).name
+    except KeyError:
+        return None
+
+
+def normalize_municipality(name: str) -> str | None:
+    """The official name of a local government (안양 → 안양시; 부산 중구 → 중구) or None.
+
+    A name several governments share (중구, 고성군) is accepted as it is: a filter on it
+    matches each of them. A short form that names different governments (광주) is not.
+    """
+    gazetteer = load_gazetteer()
+    words = name.split()
+    if len(words) == 2 and normalize_province(words[0]):
+        try:
+            return gazetteer.get(gazetteer.candidates(words[1])[0].name, normalize_province(words[0])).name
+        except (KeyError, IndexError):
+            return None
+    names = {g.name for g in gazetteer.candidates(name.strip())}
+    return names.pop() if len(names) == 1 else None

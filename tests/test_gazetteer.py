@@ -90,3 +90,17 @@ def test_homonyms_resolved_by_article_then_outlet(gaz):
 def test_district_of_a_city_without_autonomy_is_not_a_government(gaz):
     ms = gaz.mentions("포항시 남구 일대")
     assert [m.surface for m in ms] == ["포항시"]
+
+
+def test_user_typed_names_normalize_to_official_ones():
+    from extractors.gazetteer import normalize_municipality, normalize_province
+
+    assert normalize_province("경기") == "경기도"
+    assert normalize_province("강원도") == "강원특별자치도"
+    assert normalize_province("전라북도") == "전북특별자치도"
+    assert normalize_province("안양") is None
+    assert normalize_municipality("안양") == "안양시"
+    assert normalize_municipality("대전시") == "대전광역시"
+    assert normalize_municipality("부산 중구") == "중구"
+    assert normalize_municipality("서울 해운대구") is None  # 해운대구 is in 부산
+    assert normalize_municipality("없는시") is None
