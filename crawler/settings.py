@@ -23,6 +23,7 @@ PLANWATCH_RECORD_DIR = os.environ.get("PLANWATCH_RECORD_DIR")
 ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False  # no listening port in a crawler
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 AUTOTHROTTLE_ENABLED = True
 LOG_LEVEL = "INFO"
@@ -75,6 +76,7 @@ def build_settings(config: Any) -> dict[str, Any]:
         "PLANWATCH_ALLOW_PRIVATE_ADDRESSES": crawl.allow_private_addresses,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,
         "REDIRECT_MAX_TIMES": 5,
         "METAREFRESH_ENABLED": False,
         "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
