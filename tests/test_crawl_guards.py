@@ -120,6 +120,17 @@ url = "{server.url('')}"
     assert stored_titles(tmp_path) == {TITLES[1003]}
 
 
+def cli(tmp: Path, config: str, *args: str):  # type: ignore[no-untyped-def]
+    """The command line in this process, for commands that never start a crawl."""
+    from click.testing import CliRunner
+
+    from planwatch.cli import main
+
+    path = tmp / "planwatch.toml"
+    path.write_text(config, encoding="utf-8")
+    return CliRunner().invoke(main, ["--config", str(path), "--db", f"sqlite:///{tmp / 'pw.db'}", *args])
+
+
 def test_sources_check_validates_without_crawling(tmp_path: Path) -> None:
     config = FAST + """
 [[source]]
@@ -135,20 +146,20 @@ url = "https://www.example.kr"
 queries = ["4차 산업혁명"]
 enabled = false
 """
-    proc = run(tmp_path, config, "sources", "--check")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith("2 sources OK (1 disabled)")
+    result = cli(tmp_path, config, "sources", "--check")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("2 sources OK (1 disabled)")
     assert not (tmp_path / "pw.db").exists()
-    bad = run(tmp_path, config.replace('preset = "ndsoft"\nurl', 'preset = "ndsoftt"\nurl', 1), "sources", "--check")
-    assert bad.returncode == 1
-    assert f"{tmp_path / 'planwatch.toml'}:11: source[a].preset: unknown preset 'ndsoftt'" in bad.stderr
+    bad = cli(tmp_path, config.replace('preset = "ndsoft"\nurl', 'preset = "ndsoftt"\nurl', 1), "sources", "--check")
+    assert bad.exit_code == 1
+    assert f"{tmp_path / 'planwatch.toml'}:11: source[a].preset: unknown preset 'ndsoftt'" in bad.output
 
 
 def test_unknown_source_name_is_one_line(tmp_path: Path) -> None:
-    proc = run(tmp_path, FAST + '[[source]]\nname = "a"\ntype = "feed"\nurl = "https://example.kr/rss"\n',
-               "crawl", "nope")
-    assert proc.returncode == 1
-    assert proc.stderr.strip() == "Error: unknown source 'nope' (sources: a)"
+    result = cli(tmp_path, FAST + '[[source]]\nname = "a"\ntype = "feed"\nurl = "https://example.kr/rss"\n',
+                 "crawl", "nope")
+    assert result.exit_code == 1
+    assert result.output.strip() == "Error: unknown source 'nope' (sources: a)"
 
 
 def test_scrapy_list_and_crawl_use_the_configuration(tmp_path: Path) -> None:
