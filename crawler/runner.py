@@ -144,11 +144,7 @@ def _crawl_one_after_another(process, spider_classes, context) -> None:  # type:
 
 def _send_immediate(config: Config, db_url: str, outbox: Path) -> str | None:
     """Hand new items to immediate subscribers (the digest itself is the scheduler's job)."""
-    try:
-        from alerts.delivery import queue_and_send_immediate
-    except ImportError:  # the alerts package may be installed without delivery (tests of the crawler alone)
-        log.info("alerts.delivery is not available; immediate messages are left for `planwatch digest`")
-        return None
+    from alerts.delivery import queue_and_send_immediate
     from storage.db import open_database
 
     database = open_database(db_url)

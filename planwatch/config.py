@@ -272,14 +272,13 @@ class DigestSettings(_Section):
     @field_validator("recipients")
     @classmethod
     def _emails(cls, v: list[str]) -> list[str]:
-        from email_validator import EmailNotValidError, validate_email
+        # The same rule as `planwatch subscribers add` (which also accepts @localhost).
+        from alerts.subscribers import SubscriberError, normalize_email
 
-        for addr in v:
-            try:
-                validate_email(addr, check_deliverability=False, test_environment=True)
-            except EmailNotValidError as exc:
-                raise ValueError(f"{addr!r} is not a valid e-mail address: {exc}") from None
-        return v
+        try:
+            return [normalize_email(addr) for addr in v]
+        except SubscriberError as exc:
+            raise ValueError(str(exc)) from None
 
 
 class ServiceSettings(_Section):
