@@ -34,7 +34,7 @@ from sqlalchemy import delete
 
 from planwatch.config import Config, parse_duration
 from planwatch.logs import configure_logging, redact
-from planwatch.runs import CRAWL_JOB, RunFigures, finish_run, prune_runs, run_key, start_run
+from planwatch.runs import CRAWL_JOB, RunFigures, finish_run, prune_runs, record_skipped, run_key, start_run
 from storage.db import Database
 from storage.models import RawPage, utcnow
 
@@ -238,8 +238,6 @@ def _recorded(ctx: JobContext, job_id: str, work: Any) -> RunFigures | None:
 
 
 def _skip_while_stopping(ctx: JobContext, job_id: str) -> None:
-    from planwatch.runs import record_skipped
-
     source, _ = run_key(job_id)
     log.info("%s: not started, the service is stopping", job_id, extra={"job": job_id, "outcome": "missed"})
     try:
