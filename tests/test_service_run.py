@@ -117,8 +117,8 @@ schedule = "2s"
     # an article published between two runs is found by the next one
     published_at = utcnow()
     site.publish(STORIES[2])
-    later = wait_until(lambda: [r for r in finished(runs(service_db, "citizen", "crawl"), "ok", after=published_at)
-                                if r.new_articles == 1], 40)
+    later = wait_until(lambda: [r for r in finished(runs(service_db, "citizen", "crawl"), "ok")
+                                if r.finished_at >= published_at and r.new_articles == 1], 40)
     assert later, f"the new article was not found\n{service.log()}"
     db = open_database(service_db)
     try:
