@@ -105,10 +105,11 @@ def main(ctx: click.Context, config_file: str | None, db_url: str | None, outbox
 def _register() -> None:
     from planwatch.cli.alerts_cmds import digest, subscribers
     from planwatch.cli.crawl_cmds import crawl, sources
+    from planwatch.cli.distributed_cmds import db, enqueue, worker
     from planwatch.cli.replay_cmds import extract, plans, replay
     from planwatch.cli.service_cmds import run, status
 
-    for command in (replay, extract, plans, digest, subscribers, crawl, sources, run, status):
+    for command in (replay, extract, plans, digest, subscribers, crawl, sources, run, status, worker, enqueue, db):
         main.add_command(command)
 
 
