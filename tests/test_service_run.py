@@ -258,7 +258,7 @@ digest_schedule = "1h"
     services.append(first)
     stored = wait_until(lambda: _stored_job(service_db, "housekeeping"), 30)
     assert stored, first.stderr()
-    first.signal(signal.SIGTERM)
+    first.signal(signal.SIGINT)  # as Ctrl-C in a terminal
     assert first.wait(timeout=30) == 0
 
     trigger = stored["trigger"]
@@ -268,7 +268,8 @@ digest_schedule = "1h"
     time.sleep(max(0.0, (down_until - datetime.now(timezone.utc)).total_seconds()))
 
     restarted_at = utcnow()
-    second = ServiceProcess(config, service_db, tmp_path).start()
+    first.log_path.rename(tmp_path / "first.log")
+    second = ServiceProcess(config, service_db, tmp_path).start("--log-json")
     services.append(second)
     caught_up = wait_until(lambda: finished(runs(service_db, "housekeeping", "housekeeping")), 30)
     assert caught_up, second.log()
@@ -284,10 +285,12 @@ digest_schedule = "1h"
     regular = _grid_points_between(grid_start, interval, catch_up, window_end)
     assert len(in_window) == 1 + regular, ([(r.job, r.outcome, r.started_at) for r in in_window], regular)
     assert not [r for r in in_window if r.outcome == "missed"]
-    log = second.log()
-    missed_line = next(line for line in log.splitlines() if "missed while stopped" in line)
-    assert "housekeeping:" in missed_line and "running it once now" in missed_line
-    assert int(missed_line.split("housekeeping: ")[1].split()[0]) >= 2
+    lines = [json.loads(line) for line in second.log().splitlines()]
+    missed = next(line for line in lines if "missed while stopped" in line["message"])
+    assert missed["job"] == "housekeeping" and missed["message"].endswith("running it once now")
+    assert int(missed["message"].split("housekeeping: ")[1].split()[0]) >= 2
+    ended = next(line for line in lines if line.get("job") == "housekeeping" and line.get("outcome") == "ok")
+    assert ended["level"] == "info" and ended["source"] == "housekeeping" and ended["seconds"] >= 0
 
     second.signal(signal.SIGTERM)
     assert second.wait(timeout=30) == 0
