@@ -22,9 +22,12 @@ stderr = Console(stderr=True)
               help="Follow at most N list or search pages per source (default: each source's max_pages).")
 @click.option("--no-digest", is_flag=True, help="Store only; leave immediate messages for later (planwatch digest).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--distributed", is_flag=True,
+              help="Start a round on the shared Redis crawl and work on it with any `planwatch worker`s "
+                   "(see docs/scaling.md).")
 @click.pass_obj
 def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages: int | None, no_digest: bool,
-          as_json: bool) -> None:
+          as_json: bool, distributed: bool) -> None:
     """Crawl the configured sources (all enabled ones, or the SOURCEs named) for new articles.
 
     Feeds, sitemaps, listings and searches are read on every run; an article is
@@ -32,6 +35,13 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
     for the digest, like `planwatch replay` does. A source that cannot be reached is
     reported in one line at the end; the others go on. Exits 1 when every source failed.
     """
+    if distributed:
+        from planwatch.cli.distributed_cmds import run_distributed_crawl
+
+        outbox = None if no_digest else app.outbox
+        run_distributed_crawl(app, source_names, record_dir=record_dir, max_pages=max_pages, outbox=outbox,
+                              as_json=as_json)
+        return
     from crawler.runner import CrawlError, run_crawl
     from storage.db import StorageError
 
