@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import html
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
@@ -42,6 +43,7 @@ class Hit:
     path: str
     query: str
     status: int
+    at: float  # time.monotonic() when answered
 
 
 def article_id_of(path: str) -> int | None:
@@ -191,7 +193,7 @@ class NewsSite:
                 status, content_type, body = self.answer(target)
                 parts = urlsplit(target)
                 with self._lock:
-                    self.log.append(Hit(parts.path, parts.query, status))
+                    self.log.append(Hit(parts.path, parts.query, status, time.monotonic()))
                 reason = {200: "OK", 404: "Not Found"}.get(status, "OK")
                 writer.write(
                     f"HTTP/1.1 {status} {reason}\r\nContent-Type: {content_type}\r\n"

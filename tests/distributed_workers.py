@@ -21,6 +21,7 @@ from typing import Any
 REDIS_URL = "redis://127.0.0.1:6379/0"
 LISTING_SOURCE = "garam-list"
 FEED_SOURCE = "garam-feed"
+SOURCES = (LISTING_SOURCE, FEED_SOURCE)
 
 
 def frontier_config(site_base: str, prefix: str, *, idle_timeout: str = "2s", lease: str = "10s",
@@ -111,6 +112,10 @@ class Worker:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
 
 
+def start_workers(config: Path, db_url: str, workdir: Path, count: int, *extra: str) -> list[Worker]:
+    return [start_worker(config, db_url, workdir, i, *extra) for i in range(count)]
+
+
 def start_worker(config: Path, db_url: str, workdir: Path, index: int, *extra: str) -> Worker:
     log = workdir / f"worker-{index}.log"
     out = workdir / f"worker-{index}.json"
@@ -144,37 +149,70 @@ def rounds(prefix: str, sources: tuple[str, ...]) -> list[int]:
         client.close()
 
 
-def start_round_and_workers(config: Path, db_url: str, workdir: Path, workers: int, prefix: str,
-                            sources: tuple[str, ...] = (LISTING_SOURCE, FEED_SOURCE),
-                            timeout: float = 60) -> list[Worker]:
-    """Run ``enqueue`` and start the workers as soon as it has begun the round (so none idles out first)."""
+def outstanding(prefix: str, sources: tuple[str, ...] = SOURCES) -> int:
+    """Requests queued or leased (taken, not finished) over the sources' frontier."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        return sum(client.zcard(f"{prefix}:{s}:requests") + client.zcard(f"{prefix}:{s}:leases") for s in sources)
+    finally:
+        client.close()
+
+
+def wait_until_done(prefix: str, workers: list[Worker], timeout: float = 120,
+                    sources: tuple[str, ...] = SOURCES) -> float:
+    """After a round began: wait until nothing is queued or leased; returns when (monotonic).
+
+    A lease is released only once its response's requests are queued and its items
+    stored, so an empty frontier means the round's work is all done.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if outstanding(prefix, sources) == 0:
+            return time.monotonic()
+        dead = [w for w in workers if w.proc.poll() is not None]
+        if dead and len(dead) == len(workers):
+            raise AssertionError(f"every worker stopped with work left:\n{dead[0].log_text()[-2000:]}")
+        time.sleep(0.05)
+    raise AssertionError(f"the round was not done after {timeout:.0f} s ({outstanding(prefix, sources)} requests left)")
+
+
+def wait_ready(workers: list[Worker], sources: int = len(SOURCES), timeout: float = 90) -> None:
+    """Until every worker has opened its spiders (it polls the queue from then on)."""
+    deadline = time.monotonic() + timeout
+    for w in workers:
+        while w.log_text().count("Spider opened") < sources:
+            if w.proc.poll() is not None:
+                raise AssertionError(f"a worker stopped while starting:\n{w.log_text()[-2000:]}\n{w.out.read_text()}")
+            if time.monotonic() > deadline:
+                raise AssertionError("the workers did not start in time")
+            time.sleep(0.05)
+
+
+def stop(workers: list[Worker], timeout: float = 30) -> None:
+    """SIGTERM (a graceful stop: unfinished requests go back to the queue), then wait."""
+    for w in workers:
+        if w.proc.poll() is None:
+            w.proc.send_signal(signal.SIGTERM)
+    for w in workers:
+        try:
+            w.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.proc.wait(10)
+
+
+def start_seeding(command: list[str], workdir: Path, prefix: str, sources: tuple[str, ...] = SOURCES,
+                  timeout: float = 60) -> subprocess.Popen[str]:
+    """Start ``enqueue`` or ``crawl --distributed``; return once it has begun the round of every source."""
     before = rounds(prefix, sources)
-    seeding = subprocess.Popen(enqueue_command(config, db_url), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=child_env(), cwd=workdir)
+    seeding = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=child_env(), cwd=workdir)
     deadline = time.monotonic() + timeout
     while any(now <= was for now, was in zip(rounds(prefix, sources), before)):
         if seeding.poll() is not None or time.monotonic() > deadline:
             out, err = seeding.communicate(timeout=10)
-            raise AssertionError(f"enqueue did not start a round ({seeding.returncode}): {err or out}")
+            raise AssertionError(f"no round began ({seeding.returncode}): {err or out}")
         time.sleep(0.05)
-    started = [start_worker(config, db_url, workdir, i) for i in range(workers)]
-    out, err = seeding.communicate(timeout=timeout)
-    if seeding.returncode != 0:
-        raise AssertionError(f"enqueue failed ({seeding.returncode}): {err or out}")
-    return started
-
-
-def run_round(config: Path, db_url: str, workdir: Path, workers: int, prefix: str, *,
-              timeout: float = 120) -> list[Worker]:
-    """Start a round and the workers, wait for all of them to finish by themselves."""
-    started = start_round_and_workers(config, db_url, workdir, workers, prefix)
-    try:
-        deadline = time.monotonic() + timeout
-        for w in started:
-            w.wait(max(1.0, deadline - time.monotonic()))
-    finally:
-        for w in started:
-            if w.proc.poll() is None:
-                w.kill()
-                w.proc.wait(10)
-    return started
+    return seeding
