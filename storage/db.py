@@ -1,8 +1,8 @@
 """Opening the database: SQLite or PostgreSQL, the schema version, transactions, one-line errors.
 
 ``open_database(url)`` is the one way in. For SQLite it creates the file (mode 0600)
-and its directory, switches on WAL, a busy timeout and foreign keys, and migrates the
-schema to head by itself. PostgreSQL is shared by several machines and processes, so
+and its directory, switches on WAL, a busy timeout (15 s, or the URL's
+``?timeout=SECONDS``) and foreign keys, and migrates the schema to head by itself. PostgreSQL is shared by several machines and processes, so
 there the schema is only checked; ``upgrade(url)`` (``planwatch db upgrade``) migrates it.
 
 Writers on SQLite start with ``BEGIN IMMEDIATE``: the write lock is taken before the
@@ -38,7 +38,21 @@ T = TypeVar("T")
 
 
 class StorageError(Exception):
-    """A database problem, phrased as the one line the user sees."""
+    """A database problem, phrased as the one line the user sees.
+
+    ``lasting`` is true when trying again soon cannot help (the disk is full, the
+    file is read-only or cannot be opened): a crawl stops storing instead of
+    failing every page the same way.
+    """
+
+    lasting: bool = False
+
+
+def storage_error(exc: BaseException, url: str) -> StorageError:
+    """The ``StorageError`` for a driver error (raise it ``from exc``)."""
+    error = StorageError(describe_error(exc, url))
+    error.lasting = is_lasting(exc)
+    return error
 
 
 def default_db_url() -> str:
@@ -81,22 +95,24 @@ class Database:
             raise
         except DBAPIError as exc:
             session.rollback()
-            raise StorageError(describe_error(exc, self.url)) from exc
+            raise storage_error(exc, self.url) from exc
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
 
-    def transaction(self, work: Callable[[Session], T], *, attempts: int = 4) -> T:
-        """Run ``work(session)`` in a transaction, again from scratch after a lost race.
+    def transaction(self, work: Callable[[Session], T], *, attempts: int = 4, read_only: bool = False) -> T:
+        """Run ``work(session)`` in a transaction, again from scratch after a lost race or connection.
 
         A unique-constraint conflict, a PostgreSQL serialization failure or deadlock
-        means another writer got there first; the retry then sees its row.
+        means another writer got there first; the retry then sees its row. A
+        connection the server dropped (restart, ``pg_terminate_backend``, network)
+        rolled the transaction back with it; the retry runs on a fresh connection.
         """
         for attempt in range(1, attempts + 1):
             try:
-                with self.session() as session:
+                with self.session(read_only=read_only) as session:
                     return work(session)
             except IntegrityError as exc:
                 if attempt == attempts:
@@ -142,11 +158,23 @@ def open_database(url: str, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> Da
         return db
     db = _open_postgresql(parsed)
     try:
-        _require_head(db)
+        _check_schema_reconnecting(db)
     except BaseException:
         db.dispose()
         raise
     return db
+
+
+def _check_schema_reconnecting(db: Database) -> None:
+    """``_require_head``, again on a fresh connection when the server dropped the first one."""
+    for attempt in range(1, LOCK_RETRIES + 1):
+        try:
+            _require_head(db)
+            return
+        except StorageError as exc:
+            if attempt == LOCK_RETRIES or exc.__cause__ is None or not is_disconnect(exc.__cause__):
+                raise
+        time.sleep(0.2 * attempt)
 
 
 def upgrade(url: str, revision: str = "head") -> str | None:
@@ -237,8 +265,23 @@ def _create_engine(parsed: URL, busy_timeout: float) -> Engine:
 
 
 def _open_sqlite(parsed: URL, busy_timeout: float) -> Database:
-    engine = _create_engine(parsed, busy_timeout)
+    engine = _create_engine(parsed, url_busy_timeout(parsed, busy_timeout))
     return Database(url=parsed.render_as_string(hide_password=False), engine=engine, dialect="sqlite")
+
+
+def url_busy_timeout(parsed: URL, default: float) -> float:
+    """``sqlite:///file.db?timeout=60``: the seconds a statement waits for another writer."""
+    value = parsed.query.get("timeout")
+    if value is None:
+        return default
+    try:
+        seconds = float(value if isinstance(value, str) else value[0])
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 86_400:
+        raise StorageError(f"timeout={value} in {parsed.render_as_string(hide_password=True)}: "
+                           "expected the seconds to wait for a locked database (0 to 86400)")
+    return seconds
 
 
 def is_memory(parsed: URL) -> bool:
@@ -357,15 +400,36 @@ def is_locked(exc: BaseException | None) -> bool:
 
 
 RETRYABLE_PG_STATES = ("40001", "40P01")  # serialization_failure, deadlock_detected
+# The server ended the session: admin_shutdown (pg_terminate_backend), crash_shutdown,
+# cannot_connect_now (starting up); class 08 is every connection exception.
+DISCONNECT_PG_STATES = ("57P01", "57P02", "57P03")
 
 
 def is_retryable(exc: BaseException | None) -> bool:
     if exc is None:
         return False
-    if is_locked(exc):
+    if is_locked(exc) or is_disconnect(exc):
         return True
     orig = getattr(exc, "orig", exc)
     return getattr(orig, "sqlstate", None) in RETRYABLE_PG_STATES
+
+
+def is_disconnect(exc: BaseException) -> bool:
+    """Whether the connection was lost (SQLAlchemy has then discarded it from the pool)."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    state = getattr(getattr(exc, "orig", exc), "sqlstate", None) or ""
+    return state in DISCONNECT_PG_STATES or state.startswith("08")
+
+
+# Driver messages of failures that persist until someone acts (frees space, fixes permissions).
+LASTING_FAILURES = ("disk is full", "no space left", "could not extend file", "readonly database", "read-only",
+                    "unable to open database")
+
+
+def is_lasting(exc: BaseException) -> bool:
+    message = first_line(getattr(exc, "orig", None) or exc).lower()
+    return any(marker in message for marker in LASTING_FAILURES)
 
 
 def describe_error(exc: BaseException, url: str) -> str:
