@@ -9,6 +9,9 @@ there is given to thread pools here:
   the order of writes should not depend on thread scheduling;
 - database reads (known URLs, validators) to the reactor's own small pool.
 
+Every database call is a ``Database.transaction``: a lost race, a locked SQLite
+file or a PostgreSQL connection the server dropped is retried from scratch.
+
 The context also holds the run's claim set: every canonical article URL some
 spider of this process has decided to fetch, so an article listed by a feed and a
 listing, or under two tracking-parameter spellings, is fetched once.
@@ -57,6 +60,7 @@ class CrawlContext:
         self.recorder = WarcRecorder(record_dir) if record_dir is not None else None
         self.reports: dict[str, SourceReport] = {}
         self.claimed: set[str] = set()
+        self.storage_failed: str | None = None  # the one line, once the database took nothing more
         self.started_at = datetime.now(timezone.utc)
         self._extract_pool: Any = None
         self._writer_pool: Any = None
@@ -124,6 +128,11 @@ class CrawlContext:
             record_file=str(self.recorder.path) if self.recorder is not None else None,
         )
 
+    def stop_storing(self, reason: str) -> None:
+        if self.storage_failed is None:
+            self.storage_failed = reason
+            log.error("storing stopped: %s", reason)
+
     # --- the run's claim set ---------------------------------------------------------------
 
     def claim(self, canonical_urls: Iterable[str]) -> list[str]:
@@ -179,14 +188,16 @@ class CrawlContext:
         from storage import models as m
         from storage.repository import known_urls
 
-        with self.database.session(read_only=True) as session:
+        def read(session: Any) -> set[str]:
             known = known_urls(session, [canonical for _, canonical in pairs])
             fetched = [url for url, canonical in pairs if canonical not in known]
             for start in range(0, len(fetched), 500):
                 chunk = fetched[start : start + 500]
                 stored = set(session.scalars(select(m.Article.url).where(m.Article.url.in_(chunk))))
                 known.update(canonical for url, canonical in pairs if url in stored)
-        return known
+            return known
+
+        return self.database.transaction(read, read_only=True)
 
     async def validators(self, url: str) -> tuple[str | None, str | None]:
         return await self._read(self._validators, url)
@@ -194,9 +205,11 @@ class CrawlContext:
     def _validators(self, url: str) -> tuple[str | None, str | None]:
         from storage.repository import get_validators
 
-        with self.database.session(read_only=True) as session:
+        def read(session: Any) -> tuple[str | None, str | None]:
             found = get_validators(session, url)
-        return (found.etag, found.last_modified) if found is not None else (None, None)
+            return (found.etag, found.last_modified) if found is not None else (None, None)
+
+        return self.database.transaction(read, read_only=True)
 
     async def save_validators(self, items: list[tuple[str, str | None, str | None]]) -> None:
         if items:
@@ -205,9 +218,11 @@ class CrawlContext:
     def _save_validators(self, items: list[tuple[str, str | None, str | None]]) -> None:
         from storage.repository import save_validators
 
-        with self.database.session() as session:
+        def write(session: Any) -> None:
             for url, etag, last_modified in items:
                 save_validators(session, url, etag, last_modified)
+
+        self.database.transaction(write)
 
     async def run_started(self, source: str) -> int:
         return await self._write(self._run_started, source)
@@ -215,8 +230,7 @@ class CrawlContext:
     def _run_started(self, source: str) -> int:
         from storage.repository import record_run_start
 
-        with self.database.session() as session:
-            return record_run_start(session, source, "crawl")
+        return self.database.transaction(lambda session: record_run_start(session, source, "crawl"))
 
     async def run_finished(self, run_id: int, report: SourceReport) -> None:
         await self._write(self._run_finished, run_id, report)
@@ -224,11 +238,10 @@ class CrawlContext:
     def _run_finished(self, run_id: int, report: SourceReport) -> None:
         from storage.repository import record_run_end
 
-        with self.database.session() as session:
-            record_run_end(
-                session, run_id, outcome=report.outcome, pages=report.pages, new_articles=report.new_articles,
-                errors=report.errors + report.rejected, message=report.message,
-            )
+        self.database.transaction(lambda session: record_run_end(
+            session, run_id, outcome=report.outcome, pages=report.pages, new_articles=report.new_articles,
+            errors=report.errors + report.rejected, message=report.message,
+        ))
 
 
 def _extract_or_reason(capture: Capture) -> tuple[Article, Extraction] | str:
