@@ -34,8 +34,10 @@ from twisted.python.failure import Failure
 from crawler.context import CrawlContext, utc_now_seconds
 from crawler.failures import describe_failure, is_connection_failure, is_robots_refusal
 from crawler.middlewares import response_capture_headers
+from crawler.pipelines import STORAGE_FAILED
 from planwatch.config import Source
 from planwatch.records import Capture
+from storage.db import StorageError
 
 log = logging.getLogger("planwatch.crawler")
 
@@ -97,24 +99,34 @@ class SourceSpider(scrapy.Spider):
 
     async def on_opened(self, spider: scrapy.Spider) -> None:
         if spider is self and self.context.record_runs:
-            self.run_id = await self.context.run_started(self.source.name)
+            try:
+                self.run_id = await self.context.run_started(self.source.name)
+            except StorageError as exc:  # the crawl may still fetch; storing will say it once more
+                log.warning("source %s: the run is not recorded: %s", self.source.name, exc)
 
     async def on_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if spider is not self:
             return
         report = self.report
-        if self.entry_ok == 0 and self.entry_failures:
+        if reason == STORAGE_FAILED:
+            report.outcome = "failed"
+            report.message = f"storing stopped: {self.context.storage_failed}"
+        elif self.entry_ok == 0 and self.entry_failures:
             report.outcome = "unreachable" if self._all_unreachable else "failed"
             report.message = self.entry_failures[0]
         elif reason not in ("finished",):
             report.outcome = "failed"
             report.message = f"the crawl stopped early ({reason})"
-        # An unchanged feed must not hide articles that failed or were left for later: keep
-        # the old validators (the next run reads the feed again) unless every article was fetched.
-        if report.errors == 0 and self.left_for_next_run == 0 and reason == "finished":
-            await self.context.save_validators(self.validators_seen)
-        if self.run_id is not None:
-            await self.context.run_finished(self.run_id, report)
+        try:
+            # An unchanged feed must not hide articles that failed or were left for later: keep
+            # the old validators (the next run reads the feed again) unless every article was fetched.
+            if report.errors == 0 and self.left_for_next_run == 0 and reason == "finished":
+                await self.context.save_validators(self.validators_seen)
+            if self.run_id is not None:
+                await self.context.run_finished(self.run_id, report)
+        except StorageError as exc:
+            if self.context.storage_failed is None:
+                log.warning("source %s: the end of the run is not recorded: %s", self.source.name, exc)
 
     def on_response(self, response: Response, request: Request, spider: scrapy.Spider) -> None:
         if spider is self and request.meta.get("planwatch_role"):
