@@ -102,6 +102,17 @@ class _DropRobotsDownloadErrors(logging.Filter):
         return not str(record.msg).startswith("Error downloading")
 
 
+class _DropSizeLimitWarnings(logging.Filter):
+    """Scrapy warns when a download passes the size limit; the page's own failure line says it once."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = str(record.msg)
+        return not ("download max size" in message or "exceeded DOWNLOAD_MAXSIZE" in message)
+
+
+SIZE_LIMIT_LOGGERS = ("scrapy.core.downloader.handlers.http11", "scrapy.downloadermiddlewares.httpcompression")
+
+
 class _AtLeastRootLevel(logging.Filter):
     """Scrapy raises its own loggers to DEBUG; the root logger's level (``--log-level``) decides instead."""
 
@@ -119,6 +130,10 @@ def quiet_robots_errors() -> None:
     robots_log = logging.getLogger("scrapy.downloadermiddlewares.robotstxt")
     if not any(isinstance(f, _DropRobotsDownloadErrors) for f in robots_log.filters):
         robots_log.addFilter(_DropRobotsDownloadErrors())
+    for name in SIZE_LIMIT_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _DropSizeLimitWarnings) for f in logger.filters):
+            logger.addFilter(_DropSizeLimitWarnings())
 
 
 def _crawl_one_after_another(process, spider_classes, context) -> None:  # type: ignore[no-untyped-def]

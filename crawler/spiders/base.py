@@ -93,6 +93,7 @@ class SourceSpider(scrapy.Spider):
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_response, signal=signals.response_received)
         crawler.signals.connect(spider.on_scheduled, signal=signals.request_scheduled)
+        crawler.signals.connect(spider.on_dropped, signal=signals.request_dropped)
         return spider
 
     # --- run bookkeeping -------------------------------------------------------------------
@@ -141,6 +142,24 @@ class SourceSpider(scrapy.Spider):
         if not host_allowed(host, self.allowed_domains):
             self.page_failed(redirects[0], f"redirects outside the source's allowed domains (to {host})")
 
+    def on_dropped(self, request: Request, spider: scrapy.Spider) -> None:
+        # A redirect back to a page of its own chain is a loop; Scrapy's duplicate filter drops
+        # it with a debug line only. (A redirect to an article fetched by another link is fine.)
+        redirects = request.meta.get("redirect_urls") or []
+        if spider is self and request.url in redirects:
+            self.page_failed(redirects[0], f"redirect loop: it leads back to {request.url}")
+
+    def describe(self, failure: Failure) -> str:
+        """``describe_failure`` with the size and time limits the request ran under."""
+        request = failure.request  # type: ignore[attr-defined]
+        settings = self.crawler.settings
+        return describe_failure(
+            failure,
+            request.url,
+            max_bytes=request.meta.get("download_maxsize") or settings.getint("DOWNLOAD_MAXSIZE"),
+            timeout=request.meta.get("download_timeout") or settings.getfloat("DOWNLOAD_TIMEOUT"),
+        )
+
     # --- entry pages (feed, sitemap, listing, search) --------------------------------------
 
     def entry_request(self, url: str, callback: Any, *, role: str | None = None, conditional: bool = False,
@@ -176,7 +195,7 @@ class SourceSpider(scrapy.Spider):
 
     def entry_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        reason = describe_failure(failure, request.url)
+        reason = self.describe(failure)
         if is_robots_refusal(failure):
             self.report.robots_skipped += 1
         if not request.meta.get("planwatch_entry") or self.entry_ok:
@@ -290,7 +309,8 @@ class SourceSpider(scrapy.Spider):
             return
         if failure.check(IgnoreRequest) and str(failure.value).startswith("already stored"):
             return
-        self.page_failed(request.url, describe_failure(failure, request.url))
+        first = (request.meta.get("redirect_urls") or [request.url])[0]  # the link the page was listed under
+        self.page_failed(first, self.describe(failure))
 
 
 def _header(response: Response, name: str) -> str | None:
