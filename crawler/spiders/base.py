@@ -9,7 +9,8 @@ class decides which links are worth a request:
    fragments and http/https spellings are one article;
 3. not claimed by another spider of this run, and not stored already
    (``storage.repository.known_urls``) — an article is fetched once, ever;
-4. within the source's ``max_articles`` budget for this run.
+4. within the source's ``max_articles`` budget for this run (links past the
+   budget are not even looked at, so a huge sitemap costs what the budget allows).
 
 An article response becomes a ``Capture`` item for ``crawler.pipelines``. The
 entry page (feed, sitemap, listing, search) failing is what makes a source
@@ -22,7 +23,8 @@ from __future__ import annotations
 import logging
 import re
 from urllib.parse import urlsplit
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Iterator
+from itertools import islice
 from typing import Any, ClassVar
 
 import scrapy
@@ -42,6 +44,7 @@ from storage.db import StorageError
 log = logging.getLogger("planwatch.crawler")
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+LINK_CHUNK = 500  # links canonicalized and looked up in the database at a time
 
 
 def allowed_domains_for(source: Source) -> list[str]:
@@ -80,7 +83,7 @@ class SourceSpider(scrapy.Spider):
         self.validators_seen: list[tuple[str, str | None, str | None]] = []
         self.run_id: int | None = None
         self._all_unreachable = True
-        self.left_for_next_run = 0  # new article links beyond the budget
+        self.left_for_next_run = 0  # links that may be new but wait for the next run (budget, broken feed)
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -231,10 +234,13 @@ class SourceSpider(scrapy.Spider):
 
     def candidate_urls(self, response: Response, hrefs: Iterable[str]) -> list[tuple[str, str]]:
         """(absolute URL, canonical URL) of the article links on a page, in page order, once each."""
+        return list(self.iter_candidates(response, hrefs))
+
+    def iter_candidates(self, response: Response, hrefs: Iterable[str]) -> Iterator[tuple[str, str]]:
+        """``candidate_urls`` one at a time, so a caller can stop early."""
         from extractors.urls import canonicalize_url
 
         seen: set[str] = set()
-        out: list[tuple[str, str]] = []
         for href in hrefs:
             href = (href or "").strip()
             if not href or href.startswith(("javascript:", "mailto:", "#")):
@@ -254,12 +260,38 @@ class SourceSpider(scrapy.Spider):
             if canonical in seen:
                 continue
             seen.add(canonical)
-            out.append((absolute, canonical))
-        return out
+            yield absolute, canonical
 
     async def new_article_requests(self, response: Response, hrefs: Iterable[str]) -> list[Request]:
-        """Requests for the links never fetched before (nor claimed in this run), within the budget."""
-        candidates = self.candidate_urls(response, hrefs)
+        """Requests for the links never fetched before (nor claimed in this run), within the budget.
+
+        Links are examined a chunk at a time and only until the budget is spent: a
+        sitemap of 100 000 URLs costs a few chunks, not 100 000 canonicalizations and
+        database look-ups.
+        """
+        hrefs = list(hrefs)
+        examined = 0
+
+        def counted() -> Iterator[str]:
+            nonlocal examined
+            for href in hrefs:
+                examined += 1
+                yield href
+
+        candidates = self.iter_candidates(response, counted())
+        requests: list[Request] = []
+        while True:
+            if self.article_budget <= 0:
+                if examined < len(hrefs):  # not looked at: maybe new, so the next run reads this page again
+                    self.left_for_next_run += len(hrefs) - examined
+                break
+            chunk = list(islice(candidates, LINK_CHUNK))
+            if not chunk:
+                break
+            requests.extend(await self._requests_for(chunk))
+        return requests
+
+    async def _requests_for(self, candidates: list[tuple[str, str]]) -> list[Request]:
         fresh = set(self.context.claim(c for _, c in candidates))
         known = await self.context.known_articles([(a, c) for a, c in candidates if c in fresh])
         requests = []

@@ -4,6 +4,10 @@ Scrapy's own sitemap parser reads the XML. From an index, the newest child
 sitemaps (by ``lastmod``) are followed, at most ``max_pages`` of them per run; from
 a sitemap, the URLs that pass the source's ``include`` / ``exclude`` regexes and
 its article URL pattern, newest first. Every sitemap is fetched conditionally.
+
+A sitemap may be as large as the sitemap protocol allows (50 MB uncompressed),
+whatever ``crawl.max_page_bytes`` says for pages; only the source's article budget
+of its URLs is requested in a run.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from crawler.spiders.base import SourceSpider
 
 log = logging.getLogger("planwatch.crawler")
 
+SITEMAP_MAX_BYTES = 50 * 1024 * 1024  # the sitemap protocol's limit for one file, uncompressed
+
 
 def newest_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Entries with a ``lastmod`` newest first, then the rest in file order (ISO dates sort as text)."""
@@ -33,12 +39,16 @@ class SitemapSpider(SourceSpider):
 
     async def start(self) -> AsyncIterator[Request]:
         validators = await self.context.validators(self.source.url)
-        yield self.entry_request(self.source.url, self.parse_sitemap, conditional=True, validators=validators)
+        yield self.entry_request(self.source.url, self.parse_sitemap, conditional=True, validators=validators,
+                                 download_maxsize=self.max_bytes())
+
+    def max_bytes(self) -> int:
+        return max(self.crawler.settings.getint("DOWNLOAD_MAXSIZE"), SITEMAP_MAX_BYTES)
 
     def sitemap_body(self, response: Response) -> bytes:
         body = response.body
         if body[:2] == b"\x1f\x8b":
-            body = gunzip(body, max_size=self.crawler.settings.getint("DOWNLOAD_MAXSIZE"))
+            body = gunzip(body, max_size=self.max_bytes())
         return body
 
     async def parse_sitemap(self, response: Response) -> AsyncIterator[Any]:
@@ -61,7 +71,7 @@ class SitemapSpider(SourceSpider):
                 url = response.urljoin(entry["loc"])
                 validators = await self.context.validators(url)
                 yield self.entry_request(url, self.parse_sitemap, conditional=True, validators=validators,
-                                         planwatch_entry=False)
+                                         planwatch_entry=False, download_maxsize=self.max_bytes())
             return
         locs = [e["loc"] for e in newest_first(entries) if self.wanted(e["loc"])]
         for request in await self.new_article_requests(response, locs):
