@@ -2,7 +2,8 @@
 
 feedparser reads the feed (RSS 0.9x-2.0, Atom, with whatever encoding it declares);
 an unchanged feed answers 304 to the ETag / Last-Modified of the last run and
-costs nothing more.
+costs nothing more. A feed that is not well-formed XML is read as far as
+feedparser's lenient parser gets, and the breakage is logged with the feed's URL.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
+
+from xml.sax import SAXParseException
 
 import feedparser
 from scrapy.http import Request, Response
@@ -21,9 +24,14 @@ log = logging.getLogger("planwatch.crawler")
 
 def feed_entry_links(body: bytes) -> list[str] | None:
     """The article links of an RSS/Atom document in feed order; None when it is not a feed."""
+    return read_feed(body)[0]
+
+
+def read_feed(body: bytes) -> tuple[list[str] | None, str | None]:
+    """``feed_entry_links`` and, for a feed that is not well-formed XML, where it breaks."""
     parsed = feedparser.parse(body)
     if not parsed.get("version") and not parsed.entries:
-        return None
+        return None, None
     links: list[str] = []
     for entry in parsed.entries:
         link = entry.get("link")
@@ -33,7 +41,14 @@ def feed_entry_links(body: bytes) -> list[str] | None:
             link = entry["id"]
         if link:
             links.append(link)
-    return links
+    return links, xml_breakage(parsed.get("bozo_exception"))
+
+
+def xml_breakage(exc: object) -> str | None:
+    """``line 7: unclosed token`` for a SAX parse error; None for feedparser's other remarks (encodings)."""
+    if not isinstance(exc, SAXParseException):
+        return None
+    return f"line {exc.getLineNumber()}: {exc.getMessage()}"
 
 
 def looks_like_feed(response: Response) -> bool:
@@ -57,10 +72,15 @@ class FeedSpider(SourceSpider):
             self.report.unchanged = True
             log.info("source %s: feed unchanged since the last run", self.source.name)
             return
-        links = feed_entry_links(response.body)
+        links, broken = read_feed(response.body)
         if links is None:
             self.entry_unusable(response, "is not an RSS or Atom feed")
             return
+        if broken:
+            problem = f"not well-formed XML ({broken}); read the {len(links)} links found despite it"
+            self.report.problem(f"{response.url}: {problem}")
+            log.warning("feed %s: %s", response.url, problem)
+            self.left_for_next_run += 1  # entries past the break may be missing: no 304 next time
         self.entry_succeeded(response)
         for request in await self.new_article_requests(response, links):
             yield request
