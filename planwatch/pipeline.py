@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from extractors.article import ExtractionError, capture_to_article
+from extractors.error_pages import error_page_reason
 from extractors.plan import extract_plan
 from planwatch.records import Article, Capture, Extraction
 from storage.db import Database
@@ -65,6 +66,9 @@ class RunSummary:
 def extract_capture(capture: Capture) -> tuple[Article, Extraction]:
     """Capture → Article → Extraction; raises ExtractionError with a one-line reason."""
     article = capture_to_article(capture)
+    error_page = error_page_reason(article.text)
+    if error_page is not None:  # not stored, so the URL is read again once the article is there
+        raise ExtractionError(error_page)
     return article, extract_plan(article)
 
 
