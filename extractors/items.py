@@ -18,13 +18,14 @@ MARKER = re.compile(rf"[{MARKERS}]|(?:(?<=\s)|^)(?:\d{{1,2}}\)|[가-하]\.)\s")
 # Words that name the parts of a plan: a list introduced by one of them is the plan's.
 PLAN_PART = re.compile(r"전략|과제|사업|분야|프로젝트|추진\s?방향|핵심\s?목표|중점|정책|목표")
 NOT_PLAN_PART = re.compile(r"협약|용역|연구\s?내용|주요\s?내용|행사|프로그램|교육|참석")
-# The sentence tail that follows the last item.
+# The sentence tail that follows the last item. Both patterns start only where a
+# whitespace run starts, so a long run of spaces is scanned once, not once per space.
 TAIL = re.compile(
-    r"\s*(?:(?:등|등의\s?[가-힣]+)(?:이|을|도|으로|의|)\s?(?:포함|담|추진|마련|제시|설정|선정|있)[^▲▶]*|"
+    r"(?<!\s)\s*(?:(?:등|등의\s?[가-힣]+)(?:이|을|도|으로|의|)\s?(?:포함|담|추진|마련|제시|설정|선정|있)[^▲▶]*|"
     r"등(?:이다|이 있다|이다\.)?|(?:으로|로)\s?(?:구성|이뤄|이루어|짜여|나뉘|나눠|정했|정해|설정)[^▲▶]*|"
     r"(?:이|가)\s?포함[^▲▶]*|(?:이다|다)\.?)\s*$"
 )
-TRAILING_GLUE = re.compile(r"(?:\s*[,，]|\s+및|\s*그리고)\s*$")
+TRAILING_GLUE = re.compile(r"(?<!\s)(?:\s*[,，]|\s+및|\s*그리고)\s*$")
 COMMA_LIST = re.compile(
     r"(?P<n>\d{1,2})\s?(?:개|대|가지)\s?(?P<part>[가-힣 ]{1,8}?)(?:은|는|으로는|에는)\s(?P<list>[^.▲▶]+?)"
     r"(?:으로|로)\s?(?:구성|이뤄|이루어|짜여)"

@@ -23,7 +23,7 @@ END_OF_ARTICLE = re.compile(
 )
 # Sentence ends: Korean declaratives end in 다/요/음/함 before the period; quotes may follow.
 SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’」)]*\s+|(?<=다)\s+(?=[A-Z가-힣▲▶△①-⑳\[(‘'“\"])")
-BYLINE_LINE = re.compile(r"^\s*/?\s*[가-힣]{2,6}\s?=\s?[가-힣]{2,4}\s?기자|^\s*[가-힣]{2,4}\s?기자\s*[\w.@-]*\s*$")
+BYLINE_LINE = re.compile(r"^\s*(?:/\s*)?[가-힣]{2,6}\s?=\s?[가-힣]{2,4}\s?기자|^\s*[가-힣]{2,4}\s?기자\s*[\w.@-]*\s*$")
 LEAD_SIZE = 3
 
 

@@ -62,7 +62,8 @@ SUBJECT_KINDS: dict[str, re.Pattern[str]] = {
         r"(?<![시세현])(?:대학교|대학|대|고등학교|고교|중학교|초등학교|교육청|교육지원청|캠퍼스|학교|과학고|마이스터고|교육원)$"
     ),
 }
-SUBJECT_WORD = re.compile(r"([가-힣A-Za-z0-9()㈜&·]+?)(?:는|은|가|이|,)(?=\s)")
+# Starts only at the first letter of a word: trying every letter of a long word would be quadratic.
+SUBJECT_WORD = re.compile(r"(?<![가-힣A-Za-z0-9()㈜&·])([가-힣A-Za-z0-9()㈜&·]+?)(?:는|은|가|이|,)(?=\s)")
 
 # negative signal → pattern (read in the title or first lines only)
 NEGATIVE_PATTERNS: dict[str, re.Pattern[str]] = {
