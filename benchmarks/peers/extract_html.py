@@ -25,7 +25,8 @@ def extractor(tool: str):
         from newspaper import Article
 
         def run(html, url):
-            article = Article(url or "http://localhost/")
+            # no image fetching: it would reach for the pages' real hosts, which are offline here
+            article = Article(url or "http://localhost/", fetch_images=False)
             article.download(input_html=html)
             article.parse()
             return article.text
