@@ -29,7 +29,9 @@ planwatch needs from a shared crawl:
   worker was killed, its machine lost power) expires, and any worker puts the request
   back into the queue. A request that comes back ``max_reclaims`` times is set aside in a
   list instead of killing more workers. A retry or a redirect carries its parent's lease:
-  pushing it releases the parent.
+  pushing it releases the parent. To keep Redis round trips few, a worker leases up to a
+  quarter of its ``concurrency`` at once and releases finished requests in batches (within
+  50 ms); what a killed worker had not released yet is simply done again by another.
 - **Workers stop by themselves.** A worker whose queue is empty keeps polling while any
   request of the source is leased (the worker holding it may still produce new ones, or
   die and leave it to be reclaimed); after ``idle_timeout`` with nothing queued and
@@ -660,6 +662,7 @@ class DistributedScheduler(Scheduler):
         self.ready: deque[Request] = deque()
         self.in_flight: dict[str, float] = {}  # lease id -> when taken (monotonic)
         self.acks: list[str] = []  # finished, released in the next batch
+        self.failed_urls: set[str] = set()  # pages the spider reported as failed, until their request finishes
         self.queue_looked_empty = False
         self.idle_since: float | None = None
         self.last_trim = 0.0
@@ -808,11 +811,35 @@ class DistributedScheduler(Scheduler):
                 original(result, request)
 
         slot.finish_response = finish_response
+        self._watch_failed_pages(spider)
+
+    def _watch_failed_pages(self, spider: Any) -> None:
+        """Note the pages the spider counts as failed (``SourceSpider.page_failed``): download or processing."""
+        report = getattr(spider, "page_failed", None)
+        if report is None:
+            return
+
+        def page_failed(url: str, reason: str) -> None:
+            self.failed_urls.add(url)
+            report(url, reason)
+
+        spider.page_failed = page_failed
 
     def request_finished(self, request: Request, result: Response | Failure) -> None:
         lease_id = request.meta.get(LEASE_META)
         if lease_id is None or self.in_flight.pop(lease_id, None) is None:
             return
+        fetched = isinstance(result, Response) and result.status < 400
+        urls = {request.url, result.url} if isinstance(result, Response) else {request.url}
+        if fetched and urls & self.failed_urls:
+            # Downloaded, but not stored (the database was away, extraction broke): the lease
+            # is left to expire, so another worker tries again after ``lease`` seconds
+            # (at most ``max_reclaims`` times, then the request is set aside).
+            self.failed_urls.difference_update(urls)
+            log.info("source %s: %s failed after download; it is tried again once its lease expires",
+                     self.spider.name, request.url)
+            return
+        self.failed_urls.difference_update(urls)
         if is_article(request) and failed_for_now(result):
             try:
                 self.df.forget(request)

@@ -139,16 +139,6 @@ def enqueue(config: Path, db_url: str, workdir: Path, timeout: float = 60) -> li
     return json.loads(done.stdout)
 
 
-def rounds(prefix: str, sources: tuple[str, ...]) -> list[int]:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        return [int(client.get(f"{prefix}:{source}:round") or 0) for source in sources]
-    finally:
-        client.close()
-
-
 def outstanding(prefix: str, sources: tuple[str, ...] = SOURCES) -> int:
     """Requests queued or leased (taken, not finished) over the sources' frontier."""
     import redis
@@ -201,18 +191,3 @@ def stop(workers: list[Worker], timeout: float = 30) -> None:
         except subprocess.TimeoutExpired:
             w.kill()
             w.proc.wait(10)
-
-
-def start_seeding(command: list[str], workdir: Path, prefix: str, sources: tuple[str, ...] = SOURCES,
-                  timeout: float = 60) -> subprocess.Popen[str]:
-    """Start ``enqueue`` or ``crawl --distributed``; return once it has begun the round of every source."""
-    before = rounds(prefix, sources)
-    seeding = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env=child_env(), cwd=workdir)
-    deadline = time.monotonic() + timeout
-    while any(now <= was for now, was in zip(rounds(prefix, sources), before)):
-        if seeding.poll() is not None or time.monotonic() > deadline:
-            out, err = seeding.communicate(timeout=10)
-            raise AssertionError(f"no round began ({seeding.returncode}): {err or out}")
-        time.sleep(0.05)
-    return seeding

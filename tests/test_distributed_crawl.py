@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
 import time
 
 import pytest
@@ -23,12 +24,14 @@ from distributed_workers import (
     REDIS_URL,
     cli,
     delete_prefix,
+    child_env,
     enqueue,
     frontier_config,
-    start_seeding,
+    outstanding,
     start_workers,
     stop,
     unique_prefix,
+    wait_ready,
     wait_until_done,
 )
 from storage import models as m
@@ -61,13 +64,14 @@ def assert_clean_exit(workers) -> None:  # type: ignore[no-untyped-def]
 def test_three_workers_fetch_every_article_once_and_the_next_round_only_the_new_ones(tmp_path, db, db_url, prefix):
     with NewsSite(2000, page_size=100, plan_ids=PLAN_IDS) as site:
         config = tmp_path / "planwatch.toml"
-        config.write_text(frontier_config(site.base(), prefix, idle_timeout="60s"))
+        # a long lease: on a busy machine a live worker must never look dead here
+        config.write_text(frontier_config(site.base(), prefix, idle_timeout="60s", lease="60s"))
         workers = start_workers(config, db_url, tmp_path, WORKERS)
         try:
             started = enqueue(config, db_url, tmp_path)
             assert [(r["source"], r["round"], r["pushed"]) for r in started] == [(LISTING_SOURCE, 1, 1),
                                                                                    (FEED_SOURCE, 1, 1)]
-            wait_until_done(prefix, workers)
+            wait_until_done(prefix, workers, timeout=300)
 
             # every article fetched exactly once over all workers, every list page once, the feed once
             fetches = site.article_fetches()
@@ -97,7 +101,7 @@ def test_three_workers_fetch_every_article_once_and_the_next_round_only_the_new_
             new = site.grow(150)
             site.clear_log()
             assert [r["round"] for r in enqueue(config, db_url, tmp_path)] == [2, 2]
-            wait_until_done(prefix, workers)
+            wait_until_done(prefix, workers, timeout=300)
             assert site.article_fetches() == {n: 1 for n in new}
             assert site.listing_fetches() == {1: 1, 2: 1, 3: 1}  # page 3 holds only known articles: paging stops
             assert site.feed_fetches() == 1
@@ -121,14 +125,18 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path, db, db_url, prefix):
 
     with NewsSite(600, page_size=100) as site:
         config = tmp_path / "planwatch.toml"
-        config.write_text(frontier_config(site.base(), prefix, lease="4s", concurrency=8))
-        # three processes share the crawl: `crawl --distributed` (which begins the round) and two workers
-        crawling = start_seeding(cli(config, db_url, "crawl", "--distributed", "--no-digest", "--json"),
-                                 tmp_path, prefix)
-        workers = start_workers(config, db_url, tmp_path, 2)
-        victim = workers[0]
+        config.write_text(frontier_config(site.base(), prefix, lease="6s", concurrency=8))
+        # three processes share the crawl: two workers (waiting for work), then `crawl --distributed`,
+        # which begins the round, works on it too and stops by itself once the round is done
+        workers = start_workers(config, db_url, tmp_path, 2, "--idle-timeout", "60s")
+        victim, survivor = workers
         client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+        crawling = None
         try:
+            wait_ready(workers)
+            crawling = subprocess.Popen(cli(config, db_url, "crawl", "--distributed", "--no-digest", "--json"),
+                                        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                        env=child_env(), cwd=tmp_path)
             owner = f"{socket.gethostname()}:{victim.pid}:"
             leases_key, leased_key = f"{prefix}:{LISTING_SOURCE}:leases", f"{prefix}:{LISTING_SOURCE}:leased"
 
@@ -149,14 +157,15 @@ def test_a_worker_killed_mid_crawl_loses_nothing(tmp_path, db, db_url, prefix):
             held_urls = {url for url in (_url_of(data) for data in orphans) if url}
             assert held_urls, "the killed worker held nothing"
 
-            workers[1].wait(120)
-            out, err = crawling.communicate(timeout=120)
+            out, err = crawling.communicate(timeout=120)  # it idles out once the round is done
+            assert outstanding(prefix) == 0
         finally:
-            for process in (crawling, *(w.proc for w in workers)):
-                if process.poll() is None:
+            stop([survivor])
+            for process in (crawling, victim.proc):
+                if process is not None and process.poll() is None:
                     process.kill()
         assert crawling.returncode == 0, err
-        assert_clean_exit(workers[1:])
+        assert_clean_exit([survivor])
 
         # the others took its requests back and finished the crawl: nothing lost, nothing stored twice
         urls = stored_urls(db)
