@@ -644,6 +644,21 @@ def failed_for_now(result: Response | Failure) -> bool:
     return result.status >= 500 or result.status in RETRY_LATER_STATUSES
 
 
+def finish_outcome(request: Request, result: Response | Failure, page_failed: bool) -> str:
+    """What becomes of a finished request's lease.
+
+    ``release``: done. ``forget``: done, and its article may be taken again by a later
+    round (the download failed for now). ``expire``: downloaded but the spider could not
+    process or store it (``page_failed``): the lease is left to run out, so another worker
+    tries again after ``lease`` seconds (at most ``max_reclaims`` times, then it is set aside).
+    """
+    if page_failed and isinstance(result, Response) and result.status < 400:
+        return "expire"
+    if is_article(request) and failed_for_now(result):
+        return "forget"
+    return "release"
+
+
 # --- scheduler --------------------------------------------------------------------------------
 
 
@@ -829,18 +844,14 @@ class DistributedScheduler(Scheduler):
         lease_id = request.meta.get(LEASE_META)
         if lease_id is None or self.in_flight.pop(lease_id, None) is None:
             return
-        fetched = isinstance(result, Response) and result.status < 400
         urls = {request.url, result.url} if isinstance(result, Response) else {request.url}
-        if fetched and urls & self.failed_urls:
-            # Downloaded, but not stored (the database was away, extraction broke): the lease
-            # is left to expire, so another worker tries again after ``lease`` seconds
-            # (at most ``max_reclaims`` times, then the request is set aside).
-            self.failed_urls.difference_update(urls)
+        outcome = finish_outcome(request, result, bool(urls & self.failed_urls))
+        self.failed_urls.difference_update(urls)
+        if outcome == "expire":
             log.info("source %s: %s failed after download; it is tried again once its lease expires",
                      self.spider.name, request.url)
             return
-        self.failed_urls.difference_update(urls)
-        if is_article(request) and failed_for_now(result):
+        if outcome == "forget":
             try:
                 self.df.forget(request)
             except redis.RedisError as exc:

@@ -24,7 +24,7 @@ from crawler.distributed import (
     LeasedQueue,
     Scripts,
     current_round,
-    failed_for_now,
+    finish_outcome,
     request_dict,
     start_round,
 )
@@ -235,18 +235,28 @@ def test_a_push_is_filtered_and_queued_in_one_step(server, prefix):
     assert queue.sizes() == (2, 0)
 
 
-def test_what_counts_as_worth_another_try():
+def test_what_becomes_of_a_finished_requests_lease():
+    from scrapy.exceptions import IgnoreRequest
     from scrapy.http import HtmlResponse
     from twisted.python.failure import Failure
-    from scrapy.exceptions import IgnoreRequest
+
+    spider = NewsSpider()
+    page, entry = article(spider, 1), listing(spider, 1)
 
     def response(status: int) -> HtmlResponse:
-        return HtmlResponse("http://x/", status=status, body=b"")
+        return HtmlResponse(page.url, status=status, body=b"", request=page)
 
-    assert failed_for_now(response(503)) and failed_for_now(response(429)) and failed_for_now(response(408))
-    assert not failed_for_now(response(200)) and not failed_for_now(response(404))
-    assert failed_for_now(Failure(ConnectionRefusedError()))
-    assert not failed_for_now(Failure(IgnoreRequest("robots.txt")))
+    assert finish_outcome(page, response(200), page_failed=False) == "release"
+    # downloaded, but not stored: another worker tries again when the lease runs out
+    assert finish_outcome(page, response(200), page_failed=True) == "expire"
+    assert finish_outcome(entry, response(200), page_failed=True) == "expire"
+    # the site answered for good: done (the article stays taken)
+    assert finish_outcome(page, response(404), page_failed=True) == "release"
+    # failed for now: done, and a later round may take the article again
+    for failed in (response(503), response(429), response(408), Failure(ConnectionRefusedError())):
+        assert finish_outcome(page, failed, page_failed=True) == "forget"
+    assert finish_outcome(entry, response(503), page_failed=True) == "release"
+    assert finish_outcome(page, Failure(IgnoreRequest("forbidden by robots.txt")), page_failed=False) == "release"
 
 
 # --- commands ---------------------------------------------------------------------------------
