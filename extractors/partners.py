@@ -13,7 +13,7 @@ import re
 
 AGREEMENT = r"(?:업무\s?협약|협약|MOU|양해각서|업무\s?제휴)"
 # "협약에는 LIST 등 N개 기관이 참여"
-JOINED_BY = re.compile(rf"{AGREEMENT}(?:식)?에는\s(?P<list>[^.]+?)(?:\s?등\s?\d+\s?개\s?기관|\s?등)?(?:이|가)\s(?:참여|참석|함께)")
+JOINED_BY = re.compile(rf"{AGREEMENT}(?:식)?에는\s(?P<list>[^.]{{1,200}}?)(?:\s?등\s?\d+\s?개\s?기관|\s?등)?(?:이|가)\s(?:참여|참석|함께)")
 # "LIST와/과 … 협약을 체결" — the list is what precedes 와/과. It can only start where a
 # clause starts (after "." or a line end): trying every position would be quadratic.
 SIGNED_WITH = re.compile(rf"(?<![^.\n])(?P<list>[^.\n]+?)(?:와|과)(?:의)?\s(?:[^.\n]{{0,40}}?\s)?{AGREEMENT}")

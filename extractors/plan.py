@@ -45,15 +45,24 @@ MAIN_PLAN_WORD = re.compile(r"(?:종합계획|기본계획|마스터\s?플랜|�
 PLAN_END = r"(?:종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
 QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'”\"」』]")
 # An unquoted name: optional phase and period, optional government, a topic, up to four
-# noun words, a plan word. Words with particles (을, 를, 위한 …) end it.
+# noun words, a plan word. Words with particles (을, 를, 위한 …) end it. The words are
+# split at spaces only and bounded in length: splitting a long run of letters into four
+# pieces every possible way would take polynomial time.
+NAME_WORD = r"[가-힣A-Za-z0-9·]{1,30}?"
 UNQUOTED = re.compile(
     rf"(?:제\s?\d{{1,2}}\s?[기차]\s?)?(?:\(\s?\d{{4}}\s?[-~–]\s?\d{{2,4}}\s?\)\s?)?(?:[가-힣]{{1,8}}(?:시|군|구|도)\s)?"
-    rf"{TOPIC}(?:\s?[가-힣A-Za-z0-9·]+?){{0,4}}?\s?{PLAN_END}"
+    rf"{TOPIC}(?:\s?{NAME_WORD}(?:\s{NAME_WORD}){{0,3}}?)??\s?{PLAN_END}"
     r"(?=(?:은|는|이|가|을|를|의|에|과|와|도|으로|로|안|수립|에는|에서)?(?![가-힣]))"
 )
 NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시티)$")
 PARTICLE_WORD = re.compile(r"(?:을|를|은|는|에서|으로|와|과|하고|하는|위한|위해|한|된|할|인|에|의)$")
-TRAILING_WORK = re.compile(r"\s?(?:수립|연구|학술|용역|수립용역|연구용역|보고회|착수|중간|최종|\(안\)|안)+$")
+# Work words printed after a plan's name: "…기본계획 수립 연구용역" → "…기본계획".
+WORK_WORDS = ("수립", "연구", "학술", "용역", "보고회", "착수", "중간", "최종", "(안)", "안")
+# A run of them is matched from its first word only (the look-behinds) and without
+# backtracking (possessive): a long run would otherwise cost quadratic time.
+TRAILING_WORK = re.compile(
+    r"\s?" + "".join(f"(?<!{re.escape(w)})" for w in WORK_WORDS) + f"(?:{'|'.join(map(re.escape, WORK_WORDS))})++$"
+)
 PHASE = re.compile(r"제\s?(\d{1,2})\s?[기차]")
 PHASE_IN_TEXT = re.compile(r"(?:제\s?)?(\d{1,2})\s?기\s?(?:\([^)]*\)\s?)?[^.]{0,25}?계획")
 YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)?\d{2})(?:\d{2})?\s?년?(?:까지)?(?!\d)")
