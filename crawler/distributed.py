@@ -66,15 +66,15 @@ import time
 from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response
-from scrapy_redis.dupefilter import RFPDupeFilter
-from scrapy_redis.queue import PriorityQueue
-from scrapy_redis.scheduler import Scheduler
+from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
+from scrapy_redis.queue import PriorityQueue  # type: ignore[import-untyped]
+from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
 from twisted.python.failure import Failure
 
 log = logging.getLogger("planwatch.crawler")
@@ -216,7 +216,7 @@ class FrontierKeys:
 
 def connect(redis_url: str) -> redis.Redis:
     """A client for ``redis_url``; the password, if any, comes from ``$PLANWATCH_REDIS_PASSWORD``."""
-    from scrapy_redis.connection import get_redis
+    from scrapy_redis.connection import get_redis  # type: ignore[import-untyped]
 
     extra = {"password": os.environ[PASSWORD_ENV]} if os.environ.get(PASSWORD_ENV) else {}
     return get_redis(
@@ -644,6 +644,12 @@ def failed_for_now(result: Response | Failure) -> bool:
     return result.status >= 500 or result.status in RETRY_LATER_STATUSES
 
 
+def call_later(delay: float, func: Any) -> Any:
+    from twisted.internet import reactor
+
+    return cast(Any, reactor).callLater(delay, func)
+
+
 def finish_outcome(request: Request, result: Response | Failure, page_failed: bool) -> str:
     """What becomes of a finished request's lease.
 
@@ -815,7 +821,7 @@ class DistributedScheduler(Scheduler):
             return
         slot = getattr(getattr(self.crawler.engine, "scraper", None), "slot", None)
         original = getattr(slot, "finish_response", None)
-        if original is None:
+        if slot is None or original is None:
             raise FrontierError("this Scrapy version has no scraper slot to follow finished requests; "
                                 "the distributed mode supports Scrapy 2.13 to 2.19")
 
@@ -860,9 +866,7 @@ class DistributedScheduler(Scheduler):
         if len(self.acks) >= ACK_BATCH:
             self._flush_acks()
         elif self._ack_call is None or not self._ack_call.active():
-            from twisted.internet import reactor
-
-            self._ack_call = reactor.callLater(ACK_DELAY, self._flush_acks)  # type: ignore[attr-defined]
+            self._ack_call = call_later(ACK_DELAY, self._flush_acks)
 
     def _flush_acks(self) -> None:
         acks, self.acks = self.acks, []
@@ -920,10 +924,7 @@ class DistributedScheduler(Scheduler):
         """Ask the engine to look at the queue again soon (it would otherwise wait for its 5 s heartbeat)."""
         if self._wakeup is not None and self._wakeup.active():
             return
-        from twisted.internet import reactor
-
-        self._wakeup = reactor.callLater(self.frontier.poll_interval if delay is None else delay,  # type: ignore[attr-defined]
-                                         self._wake)
+        self._wakeup = call_later(self.frontier.poll_interval if delay is None else delay, self._wake)
 
     def _wake(self) -> None:
         self.queue_looked_empty = False

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 
 import redis
 
-from planwatch.config import Config
-
 from crawler.distributed import Frontier, FrontierError, check_redis, connect, current_round, one_line
 from crawler.worker import SpiderRun
+from planwatch.config import Config
 
 
 @dataclass

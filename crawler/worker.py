@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planwatch.config import Config, Source
-
 from crawler.distributed import Frontier, check_redis
 from crawler.summary import CrawlSummary
+from planwatch.config import Config, Source
 
 log = logging.getLogger("planwatch.crawler")
 
@@ -103,9 +102,7 @@ def run_spiders(
         for source in sources:
             crawler = process.create_crawler(spider_class_for(source, config, extra))
             crawlers.append((source.name, crawler))
-            deferred = process.crawl(crawler)
-            deferred.addErrback(lambda failure, name=source.name: log.error(
-                "source %s: the crawl could not run: %s", name, failure.getErrorMessage()))
+            process.crawl(crawler).addErrback(log_start_failure, source.name)
         log.info("worker %s on %s (%s): %d sources", frontier.worker_id, frontier.redis_url, frontier.mode,
                  len(sources))
         process.start(stop_after_crawl=True, install_signal_handlers=True)
@@ -113,6 +110,10 @@ def run_spiders(
     finally:
         context.close()
     return FrontierRun(summary, [spider_run(name, crawler) for name, crawler in crawlers])
+
+
+def log_start_failure(failure: Any, source: str) -> None:
+    log.error("source %s: the crawl could not run: %s", source, failure.getErrorMessage())
 
 
 def spider_run(name: str, crawler: Any) -> SpiderRun:

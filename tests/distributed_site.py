@@ -24,6 +24,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Self
 from urllib.parse import parse_qs, urlsplit
 
 OUTLET = "가람일보"
@@ -90,7 +91,7 @@ class NewsSite:
         items = "\n".join(f'<li><a href="/news/{i}.html">{html.escape(self.title(i))}</a></li>' for i in ids)
         return (f'<!DOCTYPE html><html lang="ko"><head><meta charset="utf-8"><title>지역 - {OUTLET}</title></head>'
                 f'<body><h1>지역 소식</h1><ul class="articles">\n{items}\n</ul>'
-                f'<p class="paging">{page}쪽</p></body></html>').encode("utf-8")
+                f'<p class="paging">{page}쪽</p></body></html>').encode()
 
     def feed(self) -> bytes:
         items = "\n".join(
@@ -100,7 +101,7 @@ class NewsSite:
         )
         return (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>{OUTLET}</title>'
                 f"<link>{self.base()}/</link><description>지역 소식</description>\n{items}\n</channel></rss>"
-                ).encode("utf-8")
+                ).encode()
 
     def title(self, number: int) -> str:
         if number in self.plan_ids:
@@ -120,10 +121,10 @@ class NewsSite:
             f"{town} 주민센터는 {topic} 사업을 이달부터 시작한다고 {number % 28 + 1}일 밝혔다.",
             f"이번 사업은 주민 {number % 90 + 10}명이 참여한 설문 결과를 반영해 마련됐으며 관리 번호는 {number}번이다.",
             f"센터 관계자는 \"{topic} 사업으로 주민 불편을 줄이고 생활 만족도를 높이겠다\"고 말했다.",
-            f"센터는 상반기 동안 {topic} 사업의 효과를 살펴본 뒤 하반기에는 이웃 동으로 넓히는 방안도 검토하기로 했다. "
-            "주민자치회와 통장협의회도 사업 홍보와 현장 점검에 함께 나선다.",
-            f"{town}은 지난해에도 주민 제안으로 생활 불편 사항을 고쳐 왔으며, 올해는 예산을 늘려 더 많은 주민이 "
-            "혜택을 받도록 할 계획이다. 참여를 원하는 주민은 이달 말까지 주민센터 민원실에 신청하면 된다.",
+            (f"센터는 상반기 동안 {topic} 사업의 효과를 살펴본 뒤 하반기에는 이웃 동으로 넓히는 방안도 검토하기로 했다. "
+             "주민자치회와 통장협의회도 사업 홍보와 현장 점검에 함께 나선다."),
+            (f"{town}은 지난해에도 주민 제안으로 생활 불편 사항을 고쳐 왔으며, 올해는 예산을 늘려 더 많은 주민이 "
+             "혜택을 받도록 할 계획이다. 참여를 원하는 주민은 이달 말까지 주민센터 민원실에 신청하면 된다."),
             "자세한 내용은 주민센터 누리집에서 확인할 수 있다.",
         ]
 
@@ -141,7 +142,7 @@ class NewsSite:
 <article><h1>{e(self.title(number))}</h1><p class="byline">{reporter} 기자</p>
 {body}
 </article>
-<footer>저작권자 © {OUTLET} 무단전재 및 재배포 금지</footer></body></html>""".encode("utf-8")
+<footer>저작권자 © {OUTLET} 무단전재 및 재배포 금지</footer></body></html>""".encode()
 
     def answer(self, target: str) -> tuple[int, str, bytes]:
         parts = urlsplit(target)
@@ -209,7 +210,7 @@ class NewsSite:
         finally:
             writer.close()
 
-    def start(self) -> NewsSite:
+    def start(self) -> Self:
         ready = threading.Event()
 
         def serve() -> None:
@@ -238,8 +239,9 @@ class NewsSite:
         if self._thread is not None:
             self._thread.join(10)
 
-    def __enter__(self) -> NewsSite:
-        return self.start()
+    def __enter__(self) -> Self:
+        self.start()
+        return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()

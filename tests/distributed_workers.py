@@ -133,7 +133,7 @@ def enqueue_command(config: Path, db_url: str) -> list[str]:
 
 def enqueue(config: Path, db_url: str, workdir: Path, timeout: float = 60) -> list[dict[str, Any]]:
     done = subprocess.run(enqueue_command(config, db_url), capture_output=True, text=True,
-                          env=child_env(), cwd=workdir, timeout=timeout)
+                          env=child_env(), cwd=workdir, timeout=timeout, check=False)
     if done.returncode != 0:
         raise AssertionError(f"enqueue failed ({done.returncode}): {done.stderr or done.stdout}")
     return json.loads(done.stdout)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 import scrapy
+from distributed_workers import REDIS_URL, delete_prefix, unique_prefix
 from scrapy.http import FormRequest, Request
 from scrapy.utils.request import RequestFingerprinter, request_from_dict
 
@@ -28,7 +29,6 @@ from crawler.distributed import (
     request_dict,
     start_round,
 )
-from distributed_workers import REDIS_URL, delete_prefix, unique_prefix
 
 pytestmark = pytest.mark.redis
 
@@ -167,7 +167,7 @@ def test_an_expired_lease_returns_to_the_queue_and_a_request_that_keeps_failing_
 
     # the same request dies with its worker twice more: the third time it is set aside
     for expected in ((1, 0), (0, 1)):
-        (lease, request), = queue.pop_leased(1)
+        (_lease, request), = queue.pop_leased(1)
         assert request.url == "http://news.example/a/7.html"
         time.sleep(1.05)
         assert queue.reclaim_expired() == expected

@@ -15,16 +15,14 @@ import time
 
 import pytest
 import redis
-from sqlalchemy import func, select
-
 from distributed_site import NewsSite
 from distributed_workers import (
     FEED_SOURCE,
     LISTING_SOURCE,
     REDIS_URL,
+    child_env,
     cli,
     delete_prefix,
-    child_env,
     enqueue,
     frontier_config,
     outstanding,
@@ -34,6 +32,8 @@ from distributed_workers import (
     wait_ready,
     wait_until_done,
 )
+from sqlalchemy import func, select
+
 from storage import models as m
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
