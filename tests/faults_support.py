@@ -21,6 +21,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sites.hostile import HostileServer, Slow, article_page, article_path, generated_articles
+from sites.news import rss_xml
+from sites.server import Page
+
 FAST_CRAWL = """
 [crawl]
 allow_private_addresses = true   # the fixture sites live on 127.0.0.1
@@ -101,6 +105,20 @@ def kill(child: Child) -> None:
     child.proc.send_signal(signal.SIGKILL)
 
 
+def serve_articles(site: HostileServer, count: int, delay: float = 0.0, first: int = 0) -> list[str]:
+    """A feed of ``count`` generated articles on ``site``; returns their URLs."""
+    base = site.url("")
+    articles = generated_articles(first + count)[first:]
+    titles = {a.key: a.title for a in articles}
+    site.routes["/rss/allArticle.xml"] = Page(
+        rss_xml(base, tuple(str(a.key) for a in articles), titles).encode(),
+        headers={"Content-Type": "application/rss+xml"})
+    for article in articles:
+        page = article_page(article, base)
+        site.routes[article_path(article.key)] = Slow(page, delay) if delay else page
+    return [base + article_path(a.key) for a in articles]
+
+
 # --- what is stored ---------------------------------------------------------------------------
 
 INTEGRITY_QUERIES = {
@@ -119,6 +137,18 @@ INTEGRITY_QUERIES = {
     "articles stored twice with one text":
         "SELECT count(*) FROM (SELECT content_hash FROM articles GROUP BY content_hash HAVING count(*) > 1) d",
 }
+
+
+def connect_db(db_url: str):  # type: ignore[no-untyped-def]
+    """A DB-API connection to a test database, to look at it from outside (read-only on SQLite)."""
+    if db_url.startswith("sqlite"):
+        path = db_url.split("///", 1)[1].split("?", 1)[0]
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    import psycopg
+    from conftest import PG_HOST, PG_PORT, PG_USER
+
+    return psycopg.connect(f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={db_url.rsplit('/', 1)[1]}",
+                           autocommit=True)
 
 
 def integrity_problems(conn) -> dict[str, int]:  # type: ignore[no-untyped-def]

@@ -16,8 +16,17 @@ import time
 from pathlib import Path
 
 import pytest
-
-from faults_support import FAST_CRAWL, alive, finish, integrity_problems, kill, planwatch_cmd, start, write
+from faults_support import (
+    FAST_CRAWL,
+    alive,
+    connect_db,
+    finish,
+    integrity_problems,
+    kill,
+    planwatch_cmd,
+    start,
+    write,
+)
 from sites.hostile import HostileServer, Slow, article_page, article_path, generated_articles
 from sites.news import rss_xml
 from sites.server import Page
@@ -28,22 +37,8 @@ ARTICLES = 60
 KILL_AFTER_STORED = 12
 
 
-def connect(db_url: str):  # type: ignore[no-untyped-def]
-    """A DB-API connection to the crawl's database, to look at it from outside."""
-    if db_url.startswith("sqlite"):
-        import sqlite3
-
-        return sqlite3.connect(f"file:{db_url.split('///', 1)[1]}?mode=ro", uri=True, timeout=30)
-    import psycopg
-
-    from conftest import PG_HOST, PG_PORT, PG_USER
-
-    return psycopg.connect(f"host={PG_HOST} port={PG_PORT} user={PG_USER} dbname={db_url.rsplit('/', 1)[1]}",
-                           autocommit=True)
-
-
 def stored(db_url: str) -> set[str]:
-    conn = connect(db_url)
+    conn = connect_db(db_url)
     try:
         cur = conn.cursor()
         cur.execute("SELECT url FROM articles")
@@ -53,7 +48,7 @@ def stored(db_url: str) -> set[str]:
 
 
 def problems(db_url: str) -> dict[str, int]:
-    conn = connect(db_url)
+    conn = connect_db(db_url)
     try:
         return integrity_problems(conn)
     finally:

@@ -24,13 +24,12 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from faults_support import Finished, run_measured, stored_urls, write
 from sites.articles import HANBIT
 from sites.news import HTML, article_path, ndsoft_article_html, rss_xml
 from sites.server import FixtureServer, Page
 
-pytestmark = [pytest.mark.slow, pytest.mark.faults]
+pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.sqlite_only]  # its own SQLite file
 
 PAPER = "93.184.216.34"  # public addresses only the proxy answers for; nothing leaves the machine
 OTHER = "93.184.216.35"
@@ -113,15 +112,15 @@ article_links = "a"
 @pytest.fixture(scope="module")
 def crawls(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     guarded_dir, allowed_dir = tmp_path_factory.mktemp("guarded"), tmp_path_factory.mktemp("allowed")
-    with FixtureServer({"/admin": Page(b"internal", headers=HTML), "/secret": Page(b"secret", headers=HTML)}) as inside:
-        with internet(inside) as proxy:
-            guarded = crawl(guarded_dir, proxy, allow=False)
-            guarded_inside, guarded_proxy = list(inside.log), list(proxy.log)
-            inside.clear_log()
-            proxy.clear_log()
-            allowed = crawl(allowed_dir, proxy, allow=True)
-            # A redirect keeps the proxy of the request it came from: look for the internal host there too.
-            allowed_inside = list(inside.log) + [r for r in proxy.log if "127.0.0.1" in r.target]
+    internal_pages = {"/admin": Page(b"internal", headers=HTML), "/secret": Page(b"secret", headers=HTML)}
+    with FixtureServer(internal_pages) as inside, internet(inside) as proxy:
+        guarded = crawl(guarded_dir, proxy, allow=False)
+        guarded_inside, guarded_proxy = list(inside.log), list(proxy.log)
+        inside.clear_log()
+        proxy.clear_log()
+        allowed = crawl(allowed_dir, proxy, allow=True)
+        # A redirect keeps the proxy of the request it came from: look for the internal host there too.
+        allowed_inside = list(inside.log) + [r for r in proxy.log if "127.0.0.1" in r.target]
     return guarded, guarded_inside, guarded_proxy, guarded_dir, allowed, allowed_inside
 
 

@@ -23,11 +23,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-
 from faults_support import FAST_CRAWL, Finished, planwatch_cmd, run_measured, stored_urls, write
 from sites.articles import FixtureArticle
 from sites.hostile import (
@@ -44,7 +42,7 @@ from sites.hostile import (
 from sites.news import HTML, ndsoft_article_html, rss_xml
 from sites.server import Page
 
-pytestmark = [pytest.mark.slow, pytest.mark.faults]
+pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.sqlite_only]  # its own SQLite file
 
 TIMEOUT = 3  # crawl.timeout for this crawl
 MAX_BYTES = 5_000_000  # crawl.max_page_bytes

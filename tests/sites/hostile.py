@@ -13,7 +13,6 @@ pages, like 한빛일보's), enough for a crawl that lasts long enough to be kil
 from __future__ import annotations
 
 import gzip
-import socket
 import struct
 import threading
 import time
@@ -193,7 +192,7 @@ class HostileServer(FixtureServer):
         handler.close_connection = True
         try:
             route.write(route, handler.wfile)
-        except (BrokenPipeError, ConnectionResetError, socket.timeout, OSError):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, OSError):
             pass  # the client hung up: what these routes are for
 
 
