@@ -668,6 +668,16 @@ def finish_outcome(request: Request, result: Response | Failure, page_failed: bo
 # --- scheduler --------------------------------------------------------------------------------
 
 
+_SHARED_CLIENTS: dict[str, redis.Redis] = {}
+
+
+def shared_client(redis_url: str) -> redis.Redis:
+    """One client (one connection pool) per Redis for all the spiders of a worker process."""
+    if redis_url not in _SHARED_CLIENTS:
+        _SHARED_CLIENTS[redis_url] = connect(redis_url)
+    return _SHARED_CLIENTS[redis_url]
+
+
 class DistributedScheduler(Scheduler):
     """scrapy-redis' scheduler with leases, per-round entry pages, polling and idle exit (see module doc)."""
 
@@ -695,7 +705,7 @@ class DistributedScheduler(Scheduler):
     @classmethod
     def from_crawler(cls, crawler: Any) -> DistributedScheduler:
         frontier = Frontier.from_settings(crawler.settings)
-        server = connect(frontier.redis_url)
+        server = shared_client(frontier.redis_url)
         try:
             server.ping()
         except redis.RedisError as exc:
@@ -815,7 +825,7 @@ class DistributedScheduler(Scheduler):
         """Hook the point where Scrapy is done with a response: callback, new requests and items all handled.
 
         Scrapy has no signal for it; the scraper slot's ``finish_response`` is called then,
-        for responses and failures alike (Scrapy 2.13-2.19).
+        for responses and failures alike (read in Scrapy 2.19's scraper).
         """
         if spider is not self.spider:
             return
@@ -823,7 +833,7 @@ class DistributedScheduler(Scheduler):
         original = getattr(slot, "finish_response", None)
         if slot is None or original is None:
             raise FrontierError("this Scrapy version has no scraper slot to follow finished requests; "
-                                "the distributed mode supports Scrapy 2.13 to 2.19")
+                                "the distributed mode is tested with Scrapy 2.19")
 
         def finish_response(result: Response | Failure, request: Request) -> None:
             try:
