@@ -18,6 +18,12 @@ open ``storage.db.Database``, so a test written against them runs on both backen
 ``empty_db_url``
     A URL to a database without any schema (for migration tests): a new SQLite file, or
     a new PostgreSQL database dropped after the test.
+``module_db_url``
+    Like ``db_url`` but shared by the tests of one module (a replay done once, then
+    checked by several tests): a new SQLite file, or a new migrated PostgreSQL database.
+
+On PostgreSQL the pass runs the tests that touch a database (they request one of these
+fixtures); the others cannot behave differently there and ran in the SQLite pass.
 
 Markers: ``sqlite_only`` for tests that only make sense on SQLite (file permissions,
 WAL); they are skipped on PostgreSQL.
@@ -57,13 +63,19 @@ def selected_backend(config: pytest.Config) -> str:
     return chosen
 
 
+DATABASE_FIXTURES = frozenset({"db_url", "db", "empty_db_url", "module_db_url", "db_backend"})
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if selected_backend(config) != "postgresql":
         return
     skip = pytest.mark.skip(reason="SQLite-only test; the suite runs on PostgreSQL")
+    independent = pytest.mark.skip(reason="touches no database: ran in the SQLite pass")
     for item in items:
         if "sqlite_only" in item.keywords:
             item.add_marker(skip)
+        elif not DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(independent)
 
 
 @pytest.fixture(scope="session")
@@ -162,6 +174,22 @@ def empty_db_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
     name = unique_db_name("e")
     create_pg_database(name)
     try:
+        yield pg_url(name)
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture(scope="module")
+def module_db_url(db_backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if db_backend != "postgresql":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'planwatch-test.db'}"
+        return
+    from storage.db import upgrade
+
+    name = unique_db_name("m")
+    create_pg_database(name)
+    try:
+        upgrade(pg_url(name))
         yield pg_url(name)
     finally:
         drop_pg_database(name)

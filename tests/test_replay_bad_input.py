@@ -32,14 +32,14 @@ def _cp949_has(ch: str) -> bool:
     return True
 
 
-def run(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def run(tmp: Path, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "planwatch", "--db", f"sqlite:///{tmp / 'pw.db'}", "--outbox", str(tmp / "out"), *args],
+        [sys.executable, "-m", "planwatch", "--db", db_url, "--outbox", str(tmp / "out"), *args],
         capture_output=True, text=True, timeout=300, cwd=tmp,
     )
 
 
-def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path):
+def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path, db_url):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     shutil.copy(SEED, inbox / "good.txt")
@@ -50,7 +50,7 @@ def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path):
     (inbox / "broken.warc.gz").write_bytes(b"\x1f\x8b\x08\x00garbage")
     (tmp_path / "nothing").mkdir()
 
-    proc = run(tmp_path, "replay", str(inbox), str(tmp_path / "nothing"))
+    proc = run(tmp_path, db_url, "replay", str(inbox), str(tmp_path / "nothing"))
     assert proc.returncode == 0, proc.stderr
     skipped = [line for line in proc.stderr.splitlines() if line.startswith("skipped")]
     names = " ".join(skipped)
@@ -59,15 +59,15 @@ def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path):
     assert "cp949.txt" not in names  # an EUC-KR/CP949 text capture is read, not skipped
     assert len(skipped) == 5
 
-    plans = json.loads(run(tmp_path, "plans", "--json").stdout)
+    plans = json.loads(run(tmp_path, db_url, "plans", "--json").stdout)
     assert {p["municipality"] for p in plans} == {"안양시", "부천시"}
 
 
-def test_a_failed_replay_loses_nothing_already_stored(tmp_path):
-    assert run(tmp_path, "replay", str(SEED)).returncode == 0
-    before = json.loads(run(tmp_path, "plans", "--json").stdout)
+def test_a_failed_replay_loses_nothing_already_stored(tmp_path, db_url):
+    assert run(tmp_path, db_url, "replay", str(SEED)).returncode == 0
+    before = json.loads(run(tmp_path, db_url, "plans", "--json").stdout)
     empty = tmp_path / "empty"
     empty.mkdir()
-    assert run(tmp_path, "replay", str(empty)).returncode == 1
-    after = json.loads(run(tmp_path, "plans", "--json").stdout)
+    assert run(tmp_path, db_url, "replay", str(empty)).returncode == 1
+    after = json.loads(run(tmp_path, db_url, "plans", "--json").stdout)
     assert before == after and len(after) == 1

@@ -19,9 +19,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
 
 
-def planwatch(tmp_path: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "planwatch", "--db", f"sqlite:///{tmp_path / 'pw.db'}",
-           "--outbox", str(tmp_path / "outbox"), *args]
+def planwatch(tmp_path: Path, db_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    cmd = [sys.executable, "-m", "planwatch", "--db", db_url, "--outbox", str(tmp_path / "outbox"), *args]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=300)
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {proc.returncode}: {proc.stderr}")
@@ -29,13 +28,13 @@ def planwatch(tmp_path: Path, *args: str, check: bool = True) -> subprocess.Comp
 
 
 @pytest.fixture(scope="module")
-def replayed(tmp_path_factory):
+def replayed(tmp_path_factory, module_db_url):
     tmp = tmp_path_factory.mktemp("replay")
-    first = planwatch(tmp, "replay", str(SEEDS))
-    plans = json.loads(planwatch(tmp, "plans", "--json").stdout)
+    first = planwatch(tmp, module_db_url, "replay", str(SEEDS))
+    plans = json.loads(planwatch(tmp, module_db_url, "plans", "--json").stdout)
     emls_after_first = sorted((tmp / "outbox").rglob("*.eml"))
-    second = planwatch(tmp, "replay", str(SEEDS))
-    plans_again = json.loads(planwatch(tmp, "plans", "--json").stdout)
+    second = planwatch(tmp, module_db_url, "replay", str(SEEDS))
+    plans_again = json.loads(planwatch(tmp, module_db_url, "plans", "--json").stdout)
     emls_after_second = sorted((tmp / "outbox").rglob("*.eml"))
     return {
         "first": first, "plans": {p["municipality"]: p for p in plans}, "plans_list": plans, "emls": emls_after_first,
