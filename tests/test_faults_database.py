@@ -4,7 +4,8 @@
   (WAL, busy timeout, retries) and stores everything once the lock is gone; a lock
   held past the busy timeout ends a replay with one line and keeps what was stored.
 - The disk full: the database on a small tmpfs. The crawl reports one line, stores
-  nothing half, and once there is room again the next run stores the rest.
+  nothing half, and once there is room again the next run stores the rest. The
+  outbox on a full disk: the digest is deferred in one line and written once later.
 - PostgreSQL terminating the crawl's connections (``pg_terminate_backend``) in
   waves while it runs: the crawl reconnects (``pool_pre_ping``, transactions retried
   on a fresh connection) and every article of the run is stored in that run.
@@ -29,6 +30,7 @@ from faults_support import (
     planwatch_cmd,
     run_measured,
     serve_articles,
+    sqlite_rows,
     start,
     write,
 )
@@ -193,6 +195,37 @@ def test_a_full_disk_stops_storing_with_one_line_and_the_next_run_stores_the_res
     assert after.returncode == 0, after.stderr
     assert sqlite_count(db_path) == len(urls) and sqlite_problems(db_path) == {}
     assert len(refetched) == len(urls) - kept  # the stored ones are not fetched again
+
+
+@pytest.mark.sqlite_only
+def test_a_full_outbox_disk_defers_the_digest_with_one_line_and_it_is_written_once_later(
+        small_disk: Path, tmp_path: Path) -> None:
+    outbox = small_disk / "outbox"
+    base = [sys.executable, "-m", "planwatch", "--db", f"sqlite:///{tmp_path / 'pw.db'}", "--outbox", str(outbox)]
+    stored = run_measured([*base, "replay", str(SEEDS), "--no-digest"], tmp_path, tag="replay")
+    assert stored.returncode == 0, stored.stderr
+    outbox.mkdir()
+    filler = small_disk / "filler"
+    with filler.open("wb") as out:  # fill the disk to the last block
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+                out.flush()
+        except OSError:
+            pass
+    full = run_measured([*base, "digest"], tmp_path, tag="full")
+    assert full.returncode == 1
+    errors = [line for line in full.stderr.splitlines() if line.strip()]
+    expected = (f"Error: not delivered: planwatch@localhost: cannot write to the outbox {outbox}: "
+                "No space left on device; deferred items are retried on a later run")
+    assert errors == [expected], full.stderr
+    assert [p.name for p in outbox.iterdir()] == []  # no half-written message left behind
+    filler.unlink()
+    sent = run_measured([*base, "digest", "--send"], tmp_path, tag="sent")  # now, without waiting out the back-off
+    assert sent.returncode == 0, sent.stderr
+    assert len(list(outbox.glob("*.eml"))) == 1  # one digest with every item, written once
+    statuses = sqlite_rows(tmp_path / "pw.db", "SELECT status, count(*) FROM deliveries GROUP BY status")
+    assert [status for status, _ in statuses] == ["sent"]  # nothing left to send twice
 
 
 # --- PostgreSQL connections dropped -----------------------------------------------------------
