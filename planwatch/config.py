@@ -8,10 +8,11 @@ here: the SMTP password comes only from the environment.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import tomllib
-from datetime import time
+from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -98,7 +99,7 @@ class Source(_Section):
     def _preset_defaults(cls, data: Any) -> Any:
         from crawler.presets import PRESETS, apply_preset
 
-        if isinstance(data, dict) and data.get("preset") in PRESETS:
+        if isinstance(data, dict) and isinstance(data.get("preset"), str) and data["preset"] in PRESETS:
             return apply_preset(data)
         return data
 
@@ -150,7 +151,7 @@ class Source(_Section):
         if v is not None:
             try:
                 re.compile(v)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:
                 raise ValueError(f"is not a valid regular expression: {exc}") from None
         return v
 
@@ -160,7 +161,7 @@ class Source(_Section):
         for p in v:
             try:
                 re.compile(p)
-            except re.error as exc:
+            except (re.error, OverflowError, RecursionError) as exc:
                 raise ValueError(f"{p!r} is not a valid regular expression: {exc}") from None
         return v
 
@@ -180,7 +181,9 @@ class Source(_Section):
     @classmethod
     def _schedule_valid(cls, v: str | None) -> str | None:
         if v is not None:
-            parse_schedule(v)
+            kind, value = parse_schedule(v)
+            if kind == "interval" and value < 1:
+                raise ValueError(f"an interval schedule must be at least 1s, got {v!r}")
         return v
 
     @model_validator(mode="after")
@@ -215,9 +218,12 @@ def parse_schedule(value: str) -> tuple[str, Any]:
         from apscheduler.triggers.cron import CronTrigger
 
         try:
-            return ("cron", CronTrigger.from_crontab(value))
+            trigger = CronTrigger.from_crontab(value, timezone="UTC")
         except ValueError as exc:
             raise ValueError(f"invalid cron expression {value!r}: {exc}") from None
+        if trigger.get_next_fire_time(None, datetime.now(timezone.utc)) is None:
+            raise ValueError(f"cron expression {value!r} never fires (no such day, like 31 February)")
+        return ("cron", trigger)
     raise ValueError(f"expected an interval like '30m' or a cron expression like '0 */2 * * *', got {value!r}")
 
 
@@ -233,6 +239,23 @@ class SmtpSettings(_Section):
             raise ValueError("must look like smtp://user@host:587 or smtps://user@host:465")
         if v is not None and re.match(r"^smtps?://[^/@\s]*:[^/@\s]*@", v):
             raise ValueError("must not contain a password: set PLANWATCH_SMTP_PASSWORD in the environment")
+        return v
+
+    @field_validator("sender")
+    @classmethod
+    def _sender(cls, v: str) -> str:
+        """``name <address>``: one header line whose address passes the subscribers' rule."""
+        from email.utils import parseaddr
+
+        from alerts.subscribers import SubscriberError, normalize_email
+
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+            raise ValueError(f"must be one line without control characters, got {v!r}")
+        _name, address = parseaddr(v)
+        try:
+            normalize_email(address)
+        except SubscriberError:
+            raise ValueError(f"needs an e-mail address, like 'planwatch <planwatch@example.kr>', got {v!r}") from None
         return v
 
 
@@ -259,8 +282,8 @@ class DigestSettings(_Section):
     def _tz(cls, v: str) -> str:
         try:
             ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {v!r}") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):  # "America" is a directory of zones
+            raise ValueError(f"unknown time zone {v!r} (write a zone like 'Asia/Seoul')") from None
         return v
 
     @field_validator("silent_after", "retry_after")
@@ -410,7 +433,13 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{filename}: {exc}") from None
+        found = _TOML_ERROR_LINE.search(str(exc))
+        line = int(found.group(1)) if found else None
+        if line is None and "at end of document" in str(exc):
+            line = max(1, len(text.splitlines()))
+        where = f"{filename}:{line}" if line else filename
+        key = _key_on_line(text, line) if line else None
+        raise ConfigError(_one_line(f"{where}: {key + ': ' if key else ''}not valid TOML: {exc}")) from None
     _check_unique_source_names(text, data, filename)
     try:
         return Config.model_validate({**data, "path": filename})
@@ -421,8 +450,57 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
         where = f"{filename}:{line}" if line else filename
         key = _dotted(loc, data)
         msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg += _known_keys_hint(loc)
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{where}: {key}: {msg}{more}") from None
+        raise ConfigError(_one_line(f"{where}: {key}: {msg}{more}")) from None
+
+
+_TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+_SECTIONS: dict[str, type[BaseModel]] = {
+    "crawl": CrawlSettings,
+    "source": Source,
+    "smtp": SmtpSettings,
+    "digest": DigestSettings,
+    "service": ServiceSettings,
+    "distributed": DistributedSettings,
+}
+
+
+def _key_on_line(text: str, line: int) -> str | None:
+    """The dotted key written on ``line`` (``crawl.concurrency``), for a TOML syntax error."""
+    table = ""
+    for no, raw in enumerate(text.splitlines()[:line], start=1):
+        stripped = raw.strip()
+        header = re.match(r"^\[\[?\s*([\w.\-]+)\s*\]", stripped)
+        if header and no == line:
+            return header.group(1)
+        if header:
+            table = header.group(1)
+        elif no == line:
+            key = re.match(r"^([\w\-]+(?:\s*\.\s*[\w\-]+)*)\s*=", stripped)
+            if key is None:
+                return None
+            name = re.sub(r"\s+", "", key.group(1))
+            return f"{table}.{name}" if table else name
+    return None
+
+
+def _one_line(message: str) -> str:
+    """Values quoted in a message may hold line breaks; the user's terminal gets one line."""
+    return " ".join(message.splitlines())
+
+
+def _known_keys_hint(loc: tuple[Any, ...]) -> str:
+    """``" (unknown key; did you mean 'concurrency'?)"`` for a misspelt key."""
+    model: type[BaseModel] | None = Config if len(loc) == 1 else _SECTIONS.get(str(loc[0]))
+    if model is None or not isinstance(loc[-1], str):
+        return ""
+    known = [k for k in model.model_fields if k != "path"]
+    close = difflib.get_close_matches(loc[-1], known, n=1)
+    if close:
+        return f" (unknown key; did you mean {close[0]!r}?)"
+    return f" (unknown key; known keys: {', '.join(known)})"
 
 
 def _first_error(exc: ValidationError, text: str) -> Any:
@@ -504,5 +582,7 @@ def locate_key(text: str, loc: tuple[Any, ...]) -> int | None:
         if current == (table, index or 0) and key and re.match(rf"^{re.escape(key)}\s*=", line):
             return no
         if current is None and key is None and re.match(rf"^{re.escape(table)}\s*=", line):
+            return no
+        if current is None and key and re.match(rf"^{re.escape(table)}\s*\.\s*{re.escape(key)}\s*=", line):
             return no
     return header_line
