@@ -92,7 +92,11 @@ def canonicalize_url(url: str) -> str:
     cleaned = urlunsplit((parts.scheme, parts.netloc, parts.path, _without_tracking(parts.query), ""))
     parts = urlsplit(w3lib_canonicalize(cleaned, keep_fragments=False))
     host = (parts.hostname or "").lower().rstrip(".")
+    if not host:  # the host was only characters canonicalization drops ("https://\x08")
+        raise ValueError(f"URL without a host: {url!r}")
     port = parts.port
+    if ":" in host:  # an IPv6 address keeps its brackets
+        host = f"[{host}]"
     netloc = host if port in (None, DEFAULT_PORTS["http"], DEFAULT_PORTS["https"]) else f"{host}:{port}"
     path = parts.path or "/"
     if len(path) > 1:

@@ -133,7 +133,9 @@ def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
                     origin=f"{path}#{url}",
                     **_source_overrides(record),
                 )
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+    # warcio's parser meets malformed headers with AttributeError/TypeError/KeyError/IndexError
+    # (a response record without a WARC-Target-URI, a header line without a colon).
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
         where = f" after {count} records" if count else ""
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         yield CaptureProblem(str(path), f"truncated or corrupt WARC{where}: {reason}")
