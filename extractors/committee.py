@@ -20,9 +20,9 @@ COMMITTEE_NAME = re.compile(
 )
 # Composition, not attendance.
 SIZE_RULES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?P<n>\d{1,3})\s?명(?:으로|이)\s?(?:구성|꾸려|이뤄|이루어|위촉)"),
-    re.compile(r"(?:위원|전문가|민간위원|위원들)\s?(?:총\s?)?(?P<n>\d{1,3})\s?명(?!\s?(?:이|가)?\s?참석)(?!\w{0,20}\s?참석)"),
-    re.compile(r"(?:총\s?)?(?P<n>\d{1,3})\s?명의\s?(?:위원|전문가|민간위원)"),
+    re.compile(r"(?P<n>[1-9]\d{0,2})\s?명(?:으로|이)\s?(?:구성|꾸려|이뤄|이루어|위촉)"),
+    re.compile(r"(?:위원|전문가|민간위원|위원들)\s?(?:총\s?)?(?P<n>[1-9]\d{0,2})\s?명(?!\s?(?:이|가)?\s?참석)(?!\w{0,20}\s?참석)"),
+    re.compile(r"(?:총\s?)?(?P<n>[1-9]\d{0,2})\s?명의\s?(?:위원|전문가|민간위원)"),
 )
 ATTENDANCE = re.compile(r"참석|참여했|모였|자리했|함께했")
 CHAIR_RULES: tuple[re.Pattern[str], ...] = (

@@ -63,8 +63,8 @@ WORK_WORDS = ("수립", "연구", "학술", "용역", "보고회", "착수", "�
 TRAILING_WORK = re.compile(
     r"\s?" + "".join(f"(?<!{re.escape(w)})" for w in WORK_WORDS) + f"(?:{'|'.join(map(re.escape, WORK_WORDS))})++$"
 )
-PHASE = re.compile(r"제\s?(\d{1,2})\s?[기차]")
-PHASE_IN_TEXT = re.compile(r"(?:제\s?)?(\d{1,2})\s?기\s?(?:\([^)]*\)\s?)?[^.]{0,25}?계획")
+PHASE = re.compile(r"제\s?([1-9]\d?)\s?[기차]")  # 제0기 is not a phase
+PHASE_IN_TEXT = re.compile(r"(?:제\s?)?([1-9]\d?)\s?기\s?(?:\([^)]*\)\s?)?[^.]{0,25}?계획")
 YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)?\d{2})(?:\d{2})?\s?년?(?:까지)?(?!\d)")
 YEAR_RANGE_FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)\d{2})\s?년?(?:까지)?(?!\d)")
 YEAR_RANGE_SHORT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-~–]\s?(\d{2})(?!\d)")
