@@ -241,7 +241,7 @@ def html_page(draw: st.DrawFn) -> str:
 
 def visible_text(page: str) -> str:
     """What a reader sees of the page, without any whitespace (the comparison ignores layout)."""
-    tree = lxml.html.document_fromstring(page.encode("utf-8"))
+    tree = lxml.html.document_fromstring(page.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     for el in tree.xpath("//script|//style"):
         el.drop_tree()
     return "".join(normalize_text(tree.text_content()).split())
