@@ -26,6 +26,8 @@ from jinja2 import (
     TemplateError,
 )
 
+from markupsafe import Markup
+
 from alerts.digest import Digest, http_url
 from alerts.labels import labels_for
 from alerts.subscribers import clean_text
@@ -34,6 +36,10 @@ HTML_TEMPLATE = "digest.html.j2"
 TEXT_TEMPLATE = "digest.txt.j2"
 SUBJECT_TEMPLATE = "subject.txt.j2"
 SUBJECT_CHARS = 200
+# Characters that make a text display as something else: direction embeddings, overrides
+# and isolates ("\u202emoc.elpmaxe" shows as "example.com"), and invisible ones that
+# split a word. Crawled text reaches templates with them; no part of a digest keeps them.
+DISPLAY_TRICKS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff"))
 
 _INLINER = css_inline.CSSInliner(
     keep_style_tags=False,
@@ -54,6 +60,15 @@ class RenderedDigest:
     html: str
 
 
+def without_display_tricks(value: object) -> object:
+    """Every ``{{ value }}`` of every template passes here (Jinja's ``finalize``)."""
+    if isinstance(value, Markup):
+        return Markup(str(value).translate(DISPLAY_TRICKS))
+    if isinstance(value, str):
+        return value.translate(DISPLAY_TRICKS)
+    return value
+
+
 def _autoescape(name: str | None) -> bool:
     return name is None or name.endswith((".html.j2", ".html", ".htm"))
 
@@ -71,6 +86,7 @@ def template_environment(template_dir: str | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=without_display_tricks,
     )
     env.filters["http_url"] = http_url
     return env
