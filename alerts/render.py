@@ -25,7 +25,6 @@ from jinja2 import (
     StrictUndefined,
     TemplateError,
 )
-
 from markupsafe import Markup
 
 from alerts.digest import Digest, http_url

@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from extractors.gazetteer import Government, Mention, load_gazetteer
+from extractors.gazetteer import Government, load_gazetteer
 from extractors.passages import Passages
 
 MENTION_WEIGHTS = {

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib.resources import files
-from typing import Iterable
 
 METRO = "광역"
 LEVELS = (METRO, "시", "군", "구")

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 import htmldate
 import lxml.html
 import trafilatura
-from trafilatura.metadata import extract_metadata
 from lxml import etree
 from parsel import Selector
+from trafilatura.metadata import extract_metadata
 
 from extractors.outlets import is_outlet_name, outlet_for_domain
 from extractors.textclean import (
@@ -37,8 +37,8 @@ from extractors.textclean import (
     ArticleParts,
     clean_page_text,
     dates_in_line,
-    looks_like_site_name,
     line_key,
+    looks_like_site_name,
     normalize_text,
     parse_date,
 )

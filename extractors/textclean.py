@@ -501,10 +501,7 @@ def _is_bare_name_beside_date(lines: list[Line], i: int) -> bool:
     line = lines[i]
     if not re.fullmatch(r"[가-힣]{2,4}", line.text):
         return False
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(lines) and lines[j].kind == "date":
-            return True
-    return False
+    return any(0 <= j < len(lines) and lines[j].kind == "date" for j in (i - 1, i + 1))
 
 
 def _caption_sentence(text: str) -> bool:
