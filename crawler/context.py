@@ -25,12 +25,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from crawler.summary import CrawlSummary, SourceReport
+from crawler.warc import WarcRecorder
 from planwatch.config import Config, Source
 from planwatch.pipeline import Pipeline, ProcessResult, extract_capture
 from planwatch.records import Article, Capture, Extraction
-
-from crawler.summary import CrawlSummary, SourceReport
-from crawler.warc import WarcRecorder
 
 log = logging.getLogger("planwatch.crawler")
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from planwatch.config import Config, ConfigError, load_config
 from scrapy.http import Request
+
+from planwatch.config import Config, ConfigError, load_config
 
 
 class SourceSpiderLoader:

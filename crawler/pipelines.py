@@ -15,9 +15,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from planwatch.records import Capture
-
 from crawler.context import CrawlContext
+from planwatch.records import Capture
 from storage.db import StorageError
 
 log = logging.getLogger("planwatch.crawler")

@@ -14,9 +14,8 @@ import logging
 from collections import OrderedDict
 from pathlib import Path
 
-from planwatch.config import Config, Source
-
 from crawler.summary import CrawlSummary
+from planwatch.config import Config, Source
 
 log = logging.getLogger("planwatch.crawler")
 

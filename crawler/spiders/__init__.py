@@ -12,12 +12,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from planwatch.config import Config, Source
-
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.feed import FeedSpider
 from crawler.spiders.listing import ListingSpider, SearchSpider
 from crawler.spiders.sitemap import SitemapSpider
+from planwatch.config import Config, Source
 
 SPIDER_TYPES: dict[str, type[SourceSpider]] = {
     "feed": FeedSpider,

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
 from collections.abc import AsyncIterator, Iterable, Iterator
 from itertools import islice
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy import signals

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
-
 from xml.sax import SAXParseException
 
 import feedparser
