@@ -78,9 +78,7 @@ def contradicts(a: PlanIdentity, b: PlanIdentity) -> bool:
     """True when the two state something different about the same attribute."""
     if a.phase is not None and b.phase is not None and a.phase != b.phase:
         return True
-    if a.period_start is not None and b.period_start is not None and a.period_start != b.period_start:
-        return True
-    return False
+    return a.period_start is not None and b.period_start is not None and a.period_start != b.period_start
 
 
 def same_phase_or_period(a: PlanIdentity, b: PlanIdentity) -> bool:
