@@ -15,8 +15,8 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from email.utils import format_datetime
 from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit

@@ -193,7 +193,7 @@ and will be reviewed every year by an advisory board of residents and researcher
             ("<html><body><nav>" + "<a href='#'>메뉴</a>" * 30 + "</nav></body></html>").encode(),
             "no article text found",
         ),
-        (("안녕하세요".encode("utf-8") + "햏똠".encode("cp949")) * 40, "undecodable bytes"),
+        (("안녕하세요".encode() + "햏똠".encode("cp949")) * 40, "undecodable bytes"),
     ],
 )
 def test_unusable_captures_are_rejected_with_one_line(body: bytes, reason: str) -> None:

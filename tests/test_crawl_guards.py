@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sites.articles import HANBIT
 from sites.news import HTML, article_path, ndsoft_article_html, rss_xml
 from sites.server import FixtureServer, Page

@@ -19,7 +19,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from sites.articles import HANBIT, NAMDO, FixtureArticle
 from sites.news import (
     BOILERPLATE_MARKERS,
@@ -30,7 +29,6 @@ from sites.news import (
     NAMDO_MISLABELLED,
     NAMDO_UNDECLARED,
     NEWS_SITEMAP,
-    OLD_SITEMAP,
     REDIRECTED_ARTICLE,
     RETRY_AFTER_ARTICLE,
     ROBOTS_FORBIDDEN,

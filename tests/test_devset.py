@@ -16,7 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.extraction_eval import (  # noqa: E402
-    HELDOUT, TARGETS, development_texts, evaluate,
+    HELDOUT,
+    TARGETS,
+    development_texts,
+    evaluate,
 )
 from benchmarks.labelled import read_dir  # noqa: E402
 

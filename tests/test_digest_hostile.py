@@ -145,7 +145,7 @@ def test_direction_overrides_and_invisible_characters_are_not_delivered(db, tmp_
             vision=f"비전{BIDI_CONTROLS}{INVISIBLE}",
             headline=f"헤드라인 \u202b{spoof}",
             sources=[(f"일보\u202e{INVISIBLE}", "https://ok.example.kr/4")],
-            text=f"본문 첫 문장이다\u202e. 둘째 문장이다.",
+            text="본문 첫 문장이다\u202e. 둘째 문장이다.",
         )
     (tmp_path / "subject.txt.j2").write_text("[planwatch] {{ d.entries[0].plan_title }}", encoding="utf-8")
     rendered = render_for(db, make_config(f'[digest]\ntemplate_dir = "{tmp_path}"\n'))

@@ -11,7 +11,15 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from storage.db import StorageError, current_revision, downgrade, head_revision, open_database, parse_url, upgrade
+from storage.db import (
+    StorageError,
+    current_revision,
+    downgrade,
+    head_revision,
+    open_database,
+    parse_url,
+    upgrade,
+)
 from storage.models import Base
 
 ROOT = Path(__file__).resolve().parents[1]

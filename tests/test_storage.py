@@ -15,7 +15,16 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import func, select
 
-from planwatch.records import Article, Capture, Committee, Counts, EventFacts, Extraction, PlanFacts, Relevance
+from planwatch.records import (
+    Article,
+    Capture,
+    Committee,
+    Counts,
+    EventFacts,
+    Extraction,
+    PlanFacts,
+    Relevance,
+)
 from storage import models as m
 from storage.db import StorageError, open_database
 from storage.repository import (
@@ -374,10 +383,9 @@ def test_a_full_disk_is_one_line_and_loses_nothing(tmp_path):
 
 def test_a_failed_transaction_keeps_what_was_stored(db):
     store(db, anyang_article(0), plan_extraction())
-    with pytest.raises(RuntimeError):
-        with db.session() as session:
-            store_extraction(session, anyang_article(1), plan_extraction())
-            raise RuntimeError("crash in the middle")
+    with pytest.raises(RuntimeError), db.session() as session:
+        store_extraction(session, anyang_article(1), plan_extraction())
+        raise RuntimeError("crash in the middle")
     assert count(db, m.Article) == 1 and count(db, m.EventSource) == 1
 
 
