@@ -32,10 +32,12 @@ planwatch needs from a shared crawl:
   pushing it releases the parent. To keep Redis round trips few, a worker leases up to a
   quarter of its ``concurrency`` at once and releases finished requests in batches (within
   50 ms); what a killed worker had not released yet is simply done again by another.
-- **Workers stop by themselves.** A worker whose queue is empty keeps polling while any
-  request of the source is leased (the worker holding it may still produce new ones, or
-  die and leave it to be reclaimed); after ``idle_timeout`` with nothing queued and
-  nothing leased, its spider closes, and the process ends when all its spiders have.
+- **Workers stop by themselves.** A worker whose queues are empty keeps polling while any
+  request of its sources is leased (the worker holding it may still produce new ones, or
+  die and leave it to be reclaimed). After ``idle_timeout`` with nothing queued and
+  nothing leased for *any* of its sources, all its spiders close and the process ends; a
+  source quiet for long keeps its spider while another source has work, so a long-lived
+  worker is still there for every source when the next round starts.
 
 Redis keys, under ``<prefix>`` (``[distributed] key_prefix``):
 
@@ -72,9 +74,9 @@ import redis
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider, IgnoreRequest
 from scrapy.http import Request, Response
-from scrapy_redis.dupefilter import RFPDupeFilter  # type: ignore[import-untyped]
-from scrapy_redis.queue import PriorityQueue  # type: ignore[import-untyped]
-from scrapy_redis.scheduler import Scheduler  # type: ignore[import-untyped]
+from scrapy_redis.dupefilter import RFPDupeFilter
+from scrapy_redis.queue import PriorityQueue
+from scrapy_redis.scheduler import Scheduler
 from twisted.python.failure import Failure
 
 log = logging.getLogger("planwatch.crawler")
@@ -216,7 +218,7 @@ class FrontierKeys:
 
 def connect(redis_url: str) -> redis.Redis:
     """A client for ``redis_url``; the password, if any, comes from ``$PLANWATCH_REDIS_PASSWORD``."""
-    from scrapy_redis.connection import get_redis  # type: ignore[import-untyped]
+    from scrapy_redis.connection import get_redis
 
     extra = {"password": os.environ[PASSWORD_ENV]} if os.environ.get(PASSWORD_ENV) else {}
     return get_redis(
@@ -668,6 +670,28 @@ def finish_outcome(request: Request, result: Response | Failure, page_failed: bo
 # --- scheduler --------------------------------------------------------------------------------
 
 
+class WorkerSpiders:
+    """The frontier schedulers of this process, to decide idleness for the worker as a whole."""
+
+    def __init__(self) -> None:
+        self._schedulers: list[DistributedScheduler] = []
+
+    def add(self, scheduler: DistributedScheduler) -> None:
+        self._schedulers.append(scheduler)
+
+    def remove(self, scheduler: DistributedScheduler) -> None:
+        if scheduler in self._schedulers:
+            self._schedulers.remove(scheduler)
+
+    def quiet_since(self) -> float | None:
+        """Since when every source of this worker has had nothing queued or leased; None while one has."""
+        marks = [s.idle_since for s in self._schedulers]
+        if not marks or any(mark is None for mark in marks):
+            return None
+        return max(mark for mark in marks if mark is not None)
+
+
+WORKER_SPIDERS = WorkerSpiders()
 _SHARED_CLIENTS: dict[str, redis.Redis] = {}
 
 
@@ -737,6 +761,7 @@ class DistributedScheduler(Scheduler):
             return
         self.crawler.signals.connect(self._watch_finished_responses, signal=signals.spider_opened)
         self.crawler.signals.connect(self._on_idle, signal=signals.spider_idle)
+        WORKER_SPIDERS.add(self)
         self._tend()
         from twisted.internet import task
 
@@ -744,6 +769,7 @@ class DistributedScheduler(Scheduler):
         self._tender.start(max(0.2, min(self.frontier.lease / 3, 30.0)), now=False)
 
     def close(self, reason: str) -> None:
+        WORKER_SPIDERS.remove(self)
         if self._tender is not None and self._tender.running:
             self._tender.stop()
         for call in (self._wakeup, self._ack_call):
@@ -924,11 +950,14 @@ class DistributedScheduler(Scheduler):
             self.idle_since = None
         elif self.idle_since is None:
             self.idle_since = now
-        if self.idle_since is None or now - self.idle_since < self.frontier.idle_timeout:
+        # The worker stops as a whole: a source quiet for long keeps its spider open while
+        # another source of the process has work, so the next round finds it still there.
+        quiet_since = WORKER_SPIDERS.quiet_since()
+        if quiet_since is None or now - quiet_since < self.frontier.idle_timeout:
             self._wake_later()
             raise DontCloseSpider
-        log.info("source %s: nothing queued or leased for %.0f s; this worker stops", spider.name,
-                 now - self.idle_since)
+        log.info("source %s: nothing queued or leased for any source of this worker for %.0f s; it stops",
+                 spider.name, now - quiet_since)
 
     def _wake_later(self, delay: float | None = None) -> None:
         """Ask the engine to look at the queue again soon (it would otherwise wait for its 5 s heartbeat)."""

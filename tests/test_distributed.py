@@ -259,6 +259,24 @@ def test_what_becomes_of_a_finished_requests_lease():
     assert finish_outcome(page, Failure(IgnoreRequest("forbidden by robots.txt")), page_failed=False) == "release"
 
 
+def test_a_worker_stops_only_when_all_its_sources_have_been_quiet():
+    from types import SimpleNamespace
+
+    from crawler.distributed import WorkerSpiders
+
+    feed, listing_ = SimpleNamespace(idle_since=100.0), SimpleNamespace(idle_since=None)
+    spiders = WorkerSpiders()
+    spiders.add(feed)  # type: ignore[arg-type]
+    spiders.add(listing_)  # type: ignore[arg-type]
+    assert spiders.quiet_since() is None  # the feed has been quiet long, but the listing has work
+    listing_.idle_since = 160.0
+    assert spiders.quiet_since() == 160.0  # quiet as a whole since the last one went quiet
+    spiders.remove(listing_)  # type: ignore[arg-type]
+    assert spiders.quiet_since() == 100.0
+    spiders.remove(feed)  # type: ignore[arg-type]
+    assert spiders.quiet_since() is None
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
