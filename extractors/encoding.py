@@ -132,7 +132,7 @@ def decode_page(
     bom_codec, bom = read_bom(body)
     if bom_codec:
         codec = normalize_codec(bom_codec) or bom_codec
-        text = _strict(body[len(bom) :], codec)
+        text = _strict(body[len(bom or b"") :], codec)
         if text is not None:
             return text, codec
 

@@ -19,6 +19,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 import htmldate
@@ -52,7 +53,7 @@ KST = timezone(timedelta(hours=9))
 # scrapinghub pages balanced keeps more of the text (R 0.980 vs 0.972) for nearly the
 # same F1, and a lost paragraph costs planwatch more than a stray line. Tables hold
 # plan items on some pages (F1 0.958 without them).
-TRAFILATURA_OPTIONS: dict[str, object] = {
+TRAFILATURA_OPTIONS: dict[str, Any] = {
     "include_comments": False,
     "include_tables": True,
     "include_images": False,

@@ -114,8 +114,8 @@ def judge(x: RelevanceInput) -> Relevance:
         reasons.append(f"actor:municipality:{x.actor_name}")
     plan_words = sorted({m.group("w").replace(" ", "") for m in PLAN_WORDS.finditer(x.head)})
     if x.plan_title and not plan_words:
-        plan_words = [PLAN_WORDS.search(x.plan_title).group("w").replace(" ", "")] if PLAN_WORDS.search(
-            x.plan_title) else ["계획"]
+        in_title = PLAN_WORDS.search(x.plan_title)
+        plan_words = [in_title.group("w").replace(" ", "")] if in_title else ["계획"]
     reasons += [f"plan_word:{w}" for w in plan_words]
     staged = x.event_type != "other"
     if staged:
