@@ -67,8 +67,8 @@ class Database:
     url: str
     engine: Engine
     dialect: str  # "sqlite" or "postgresql"
-    _sessions: sessionmaker[Session] = field(repr=False, default=None)  # type: ignore[assignment]
-    _read_sessions: sessionmaker[Session] = field(repr=False, default=None)  # type: ignore[assignment]
+    _sessions: sessionmaker[Session] = field(init=False, repr=False)  # made in __post_init__
+    _read_sessions: sessionmaker[Session] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)

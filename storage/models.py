@@ -26,6 +26,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+Day = date  # for annotations inside classes that have a column named ``date``
+
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
@@ -136,7 +138,7 @@ class PlanEvent(Base):
     date_precision: Mapped[str] = mapped_column(String(8), default="day")
     minhash: Mapped[bytes | None] = mapped_column(LargeBinary)  # of the first source's text, for near-dups
     # when the first source was published: stands in for a missing event date in near-dup windows
-    first_reported: Mapped[date | None] = mapped_column(Date)
+    first_reported: Mapped[Day | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
     plan: Mapped[Plan] = relationship(back_populates="events")

@@ -222,7 +222,7 @@ def find_or_create_plan(
     if match is not None:
         return next(p for p in rows if p.id == match.id), False
     key = identity.free_key(wanted, (p.key for p in rows))
-    values = {
+    values: dict[str, Any] = {
         "key": key,
         "municipality": wanted.municipality,
         "province": province,
@@ -327,9 +327,9 @@ def find_or_create_event(session: Session, plan_id: int, incoming: timeline.Even
                 m.PlanEvent.plan_id == plan_id, m.PlanEvent.type == incoming.type, m.PlanEvent.date == incoming.date
             )
         )
-    event = session.get(m.PlanEvent, event_id)
-    assert event is not None
-    return event, created
+    stored_event = session.get(m.PlanEvent, event_id)
+    assert stored_event is not None
+    return stored_event, created
 
 
 def event_key(event: m.PlanEvent) -> timeline.EventKey:
@@ -485,7 +485,7 @@ def dialect_of(session: Session) -> str:
 
 
 def insert_for(session: Session, model: type[m.Base]) -> Any:
-    table = model.__table__
+    table: Any = model.__table__  # a Table for every mapped model of storage.models
     return pg_insert(table) if dialect_of(session) == "postgresql" else sqlite_insert(table)
 
 

@@ -21,6 +21,8 @@ from datetime import date
 
 from storage import neardup
 
+Day = date  # for annotations inside classes that have a field named ``date``
+
 SAME_DAY_WINDOW = 3  # days between two reported dates of one event (a late report, a wrong "지난 N일")
 UNDATED_WINDOW = 14  # days between publication and an event when an article gives no date
 NEAR_DUP_THRESHOLD = 0.5
@@ -35,10 +37,10 @@ class EventKey:
     type: str
     date: date | None
     precision: str = "day"  # day | month | year
-    reported: date | None = None  # first publication date of a source
+    reported: Day | None = None  # first publication date of a source
     minhash: bytes | None = None
 
-    def reference(self) -> date | None:
+    def reference(self) -> Day | None:
         return self.date or self.reported
 
 

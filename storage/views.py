@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from storage import models as m
 
+Day = date  # for annotations inside classes that have a field named ``date``
 COUNT_NAMES = ("strategies", "tasks", "action_tasks", "projects")
 
 
@@ -47,7 +48,7 @@ class EventView:
     type: str
     date: date | None
     precision: str = "day"
-    first_reported: date | None = None
+    first_reported: Day | None = None
     sources: list[SourceView] = field(default_factory=list)
     id: int | None = None
 
@@ -60,8 +61,8 @@ class EventView:
             return f"{self.date.year:04d}-{self.date.month:02d}"
         return self.date.isoformat()
 
-    def sort_date(self) -> date:
-        return self.date or self.first_reported or date.max
+    def sort_date(self) -> Day:
+        return self.date or self.first_reported or Day.max
 
     def to_json(self) -> dict[str, Any]:
         return {"type": self.type, "date": self.date_iso(), "sources": [s.to_json() for s in self.sources]}
