@@ -99,7 +99,7 @@ class CrawlContext:
             self._writer_pool = ThreadPool(minthreads=1, maxthreads=1, name="planwatch-writer")
             for pool in (self._extract_pool, self._writer_pool):
                 pool.start()
-                reactor.addSystemEventTrigger("during", "shutdown", pool.stop)  # type: ignore[attr-defined]
+                reactor.addSystemEventTrigger("during", "shutdown", pool.stop)  # type: ignore[attr-defined,arg-type]
         return self._extract_pool, self._writer_pool
 
     def close(self) -> None:

@@ -7,6 +7,7 @@ configuration is ``$PLANWATCH_CONFIG`` or ``./planwatch.toml``.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from scrapy.http import Request
@@ -34,8 +35,8 @@ class SourceSpiderLoader:
             raise KeyError(f"Spider not found: {spider_name}")
         return spider_class_for(source, self.config)
 
-    def list(self) -> list[str]:
+    def list(self) -> builtins.list[str]:  # scrapy's SpiderLoader interface names it list
         return [s.name for s in self.config.sources]
 
-    def find_by_request(self, request: Request) -> list[str]:
+    def find_by_request(self, request: Request) -> builtins.list[str]:
         return []

@@ -110,7 +110,7 @@ class AddressGuardMiddleware:
             infos = await maybe_deferred_to_future(deferToThread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM))
         except (socket.gaierror, UnicodeError) as exc:
             raise CannotResolveHostError(f"DNS lookup failed for {host}: {exc}") from None
-        addresses = sorted({info[4][0] for info in infos})
+        addresses = sorted({str(info[4][0]) for info in infos})
         self._cache[host] = (time.monotonic(), addresses)
         return addresses
 

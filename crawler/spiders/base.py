@@ -37,6 +37,7 @@ from crawler.context import CrawlContext, utc_now_seconds
 from crawler.failures import describe_failure, is_connection_failure, is_robots_refusal
 from crawler.middlewares import response_capture_headers
 from crawler.pipelines import STORAGE_FAILED
+from crawler.summary import SourceReport
 from planwatch.config import Source
 from planwatch.records import Capture
 from storage.db import StorageError
@@ -72,6 +73,8 @@ class SourceSpider(scrapy.Spider):
 
     source: ClassVar[Source]
     role: ClassVar[str] = "listing"  # what this spider's entry pages are, for the WARC and the report
+    context: CrawlContext  # set by from_crawler, with the crawl's settings
+    report: SourceReport
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(self.source.name, *args, **kwargs)
