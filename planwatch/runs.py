@@ -17,8 +17,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any, cast, overload
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import CursorResult, delete, func, select, update
 
 from storage.db import Database
 from storage.models import SourceRun, utcnow
@@ -101,7 +102,7 @@ def mark_interrupted(db: Database) -> int:
             .values(outcome="interrupted", finished_at=utcnow(),
                     message="the service stopped before this run ended")
         )
-        return result.rowcount or 0
+        return cast("CursorResult[Any]", result).rowcount or 0  # an UPDATE's result has a row count
 
 
 def prune_runs(db: Database, keep: int) -> int:
@@ -120,7 +121,7 @@ def prune_runs(db: Database, keep: int) -> int:
             result = session.execute(
                 delete(SourceRun).where(SourceRun.source == source, SourceRun.job == job, SourceRun.id <= cutoff)
             )
-            deleted += result.rowcount or 0
+            deleted += cast("CursorResult[Any]", result).rowcount or 0
     return deleted
 
 
@@ -253,6 +254,14 @@ def _classify(now: datetime, first_at: datetime | None, last_ok_at: datetime | N
 def _last_run(r: SourceRun) -> LastRun:
     return LastRun(r.source, r.job, _aware(r.started_at), _aware(r.finished_at), r.outcome, r.pages,
                    r.new_articles, r.errors, r.message)
+
+
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
+@overload
+def _aware(value: datetime | None) -> datetime | None: ...
 
 
 def _aware(value: datetime | None) -> datetime | None:
