@@ -29,7 +29,8 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as clock_time, timezone
+from datetime import datetime, timezone
+from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -394,7 +395,7 @@ class Service:
     def _install_signal_handlers(self) -> dict[int, Any]:
         if threading.current_thread() is not threading.main_thread():
             return {}  # embedded (tests, benchmarks): the caller stops us with stop()
-        previous = {}
+        previous: dict[int, Any] = {}
         for signum in (signal.SIGTERM, signal.SIGINT):
             previous[signum] = signal.signal(signum, self._on_signal)
         return previous
