@@ -28,9 +28,9 @@ from datetime import timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete
+from sqlalchemy import CursorResult, delete
 
 from planwatch.config import Config, parse_duration
 from planwatch.logs import configure_logging, redact
@@ -478,7 +478,7 @@ def prune_raw_pages(db: Database, keep_days: int) -> int:
     cutoff = utcnow() - timedelta(days=keep_days)
     with db.session() as session:
         result = session.execute(delete(RawPage).where(RawPage.fetched_at < cutoff))
-        return result.rowcount or 0
+        return cast("CursorResult[Any]", result).rowcount or 0  # a DELETE's result has a row count
 
 
 def optimize_database(db: Database) -> str:
@@ -491,6 +491,7 @@ def optimize_database(db: Database) -> str:
     try:
         cursor = raw.cursor()
         if db.dialect == "postgresql":
+            assert raw.driver_connection is not None  # a fresh raw connection always has its driver's
             raw.driver_connection.autocommit = True
             cursor.execute("ANALYZE")
             return "analyzed"
