@@ -17,11 +17,11 @@ from pathlib import Path
 
 import psutil
 import pytest
-from sqlalchemy import select
-
 from service_process import ServiceProcess, drop_job_store, finished, run_cli, runs
 from service_site import STORIES, FixtureSite, wait_until
 from smtp_server import SmtpTestServer
+from sqlalchemy import select
+
 from storage.db import open_database
 from storage.models import Article, utcnow
 
