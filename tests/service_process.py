@@ -46,12 +46,12 @@ class ServiceProcess:
     def start(self, *options: str) -> ServiceProcess:
         """Start ``planwatch run`` with INFO logs to ``log_path`` and ``options`` (``--log-json``)."""
         self.started_at = time.monotonic()
-        err = open(self.workdir / "service.stderr", "ab")
-        self.proc = subprocess.Popen(
-            planwatch_command(self.config, self.db_url, self.outbox, "run", "--log-level", "INFO",
-                              "--log-file", str(self.log_path), *options),
-            cwd=self.workdir, stdout=err, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
+        with open(self.workdir / "service.stderr", "ab") as err:  # the child keeps its own copy
+            self.proc = subprocess.Popen(
+                planwatch_command(self.config, self.db_url, self.outbox, "run", "--log-level", "INFO",
+                                  "--log-file", str(self.log_path), *options),
+                cwd=self.workdir, stdout=err, stderr=err, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
         return self
 
     def signal(self, signum: int = signal.SIGTERM) -> None:
