@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from distributed_site import NewsSite
-from distributed_workers import (
+from distributed_site import NewsSite  # noqa: E402
+from distributed_workers import (  # noqa: E402
     delete_prefix,
     enqueue,
     frontier_config,
