@@ -365,7 +365,7 @@ def run_peers(root: Path, n: int, base_url: str, runs: int, log: Path, expected:
         texts = {}
         files = [(str(e.idxno), root / "www" / "news" / "articleView" / f"{e.idxno}.html", e.url)
                  for e in read_manifest(root).articles[:n]]
-        for r in range(runs):
+        for _ in range(runs):
             started = time.perf_counter()
             got = runners.extract_pages(venvs, "newsplease", OUT / "peer-runs" / "newsplease-html", files)
             wall = time.perf_counter() - started
