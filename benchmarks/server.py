@@ -144,7 +144,7 @@ class SiteRequestHandler(SimpleHTTPRequestHandler):
 
 
 def serve_python(docroot: Path, port: int, log_path: Path) -> None:
-    SiteRequestHandler.log_file = open(log_path, "a", encoding="utf-8", buffering=1)
+    SiteRequestHandler.log_file = open(log_path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115 (open while serving)
 
     def handler(*args, **kwargs):
         return SiteRequestHandler(*args, directory=str(docroot), **kwargs)
