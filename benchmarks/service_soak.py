@@ -142,7 +142,7 @@ def soak(crawls: int, sources: int, warmup: int, db_url: str | None, max_growth:
     write_config(config, site, sources)
     db = open_database(db_url)
     report = SoakReport(0, 0, 0, 0, 0.0)
-    log = open(workdir / "service.log", "ab")
+    log = open(workdir / "service.log", "ab")  # noqa: SIM115 (the service writes to it while it runs)
     proc = subprocess.Popen(
         [sys.executable, "-m", "planwatch", "--config", str(config), "--db", db_url, "--outbox",
          str(workdir / "outbox"), "run", "--log-file", str(workdir / "service.log")],
