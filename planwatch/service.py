@@ -29,7 +29,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,8 @@ from storage.db import Database
 log = logging.getLogger("planwatch.service")
 
 JOBS_TABLE = "apscheduler_jobs"
-LOCK_CHECK_SECONDS = 5.0  # how often the main thread checks the service lock
+LOCK_CHECK_SECONDS = 5.0  # how often the main thread checks the service lock (and the clock)
+CLOCK_STEP_SECONDS = 30.0  # the wall clock falling this far behind the monotonic one is a step, not drift
 CLEAN_STOP_SHARE = 1 / 3  # share of shutdown_timeout left to crawls to close after SIGTERM ...
 CLEAN_STOP_MAX = 15.0  # ... but at most this many seconds
 CRAWL_EXECUTOR = "crawl"
@@ -178,6 +179,47 @@ class ServiceScheduler(BackgroundScheduler):
         if self.state == STATE_STOPPED:
             return None
         return super()._process_jobs()
+
+
+class ClockWatch:
+    """Notices the wall clock stepping back (an NTP correction, a restored VM).
+
+    APScheduler 3 sleeps until each job's next run time on the wall clock, so after a
+    step back of two hours every job would wait two hours; the monotonic clock does
+    not step, and the difference between the two is the size of the step.
+    """
+
+    def __init__(self) -> None:
+        self.wall, self.mono = time.time(), time.monotonic()
+
+    def backward_step(self) -> float:
+        """Seconds the wall clock stepped back since the last call (0 when it did not)."""
+        wall, mono = time.time(), time.monotonic()
+        step = (mono - self.mono) - (wall - self.wall)
+        self.wall, self.mono = wall, mono
+        return step if step > CLOCK_STEP_SECONDS else 0.0
+
+
+def reschedule_after_clock_step(scheduler: BackgroundScheduler, step: float) -> int:
+    """Bring every job's next run back by a backward clock step; returns how many moved.
+
+    An interval job keeps the wait it had left; a cron job (the daily digest) is due at
+    its next wall-clock time again, which after a step back may be sooner.
+    """
+    now = datetime.now(scheduler.timezone)
+    moved = 0
+    for job in scheduler.get_jobs():
+        if job.next_run_time is None:
+            continue
+        if isinstance(job.trigger, IntervalTrigger):
+            new = job.next_run_time - timedelta(seconds=step)
+        else:
+            new = job.trigger.get_next_fire_time(None, now)
+        if new is not None and new != job.next_run_time:
+            scheduler.modify_job(job.id, next_run_time=new)
+            moved += 1
+    scheduler.wakeup()
+    return moved
 
 
 def job_defaults(config: Config) -> dict[str, Any]:
@@ -345,11 +387,16 @@ class Service:
             log_missed_runs(scheduler, parse_duration(self.config.service.misfire_grace), new=set(report.added))
             scheduler.resume()
             self._log_started(scheduler, report)
+            clock = ClockWatch()
             while not self._stop.wait(LOCK_CHECK_SECONDS):
                 if not lock.check():
                     log.error("the service lock was lost (database connection dropped); stopping")
                     self.exit_code = 1
                     break
+                step = clock.backward_step()
+                if step:
+                    moved = reschedule_after_clock_step(scheduler, step)
+                    log.warning("the clock stepped back %.0f s; %d job(s) rescheduled from the new time", step, moved)
             self._shutdown(scheduler)
         finally:
             if scheduler is not None and scheduler.running:

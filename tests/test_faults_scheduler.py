@@ -138,10 +138,6 @@ def test_a_forward_clock_jump_runs_each_due_job_once_and_the_schedule_goes_on(
 
 
 @pytest.mark.sqlite_only
-@pytest.mark.xfail(strict=True, reason=(
-    "APScheduler 3 sleeps until the next run time on the wall clock: after the clock steps back 2 h "
-    "every job waits 2 h. planwatch/service.py would have to notice the step (wall clock against "
-    "monotonic clock) and reschedule the jobs from the new time."))
 def test_a_backward_clock_jump_does_not_stop_the_crawls(db_url: str, fake_clock, services,
                                                         tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     offset, env = fake_clock
