@@ -100,7 +100,9 @@ def canonicalize_url(url: str) -> str:
     netloc = host if port in (None, DEFAULT_PORTS["http"], DEFAULT_PORTS["https"]) else f"{host}:{port}"
     path = parts.path or "/"
     if len(path) > 1:
-        path = path.rstrip("/") or "/"
+        # A trailing ";" is an empty parameter list, which w3lib drops: strip it with the slash
+        # so that canonicalizing the result again changes nothing.
+        path = path.rstrip("/;") or "/"
     return urlunsplit(("https", netloc, path, parts.query, ""))
 
 def url_host(url: str | None) -> str | None:

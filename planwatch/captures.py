@@ -135,7 +135,9 @@ def read_warc(path: Path) -> Iterator[Capture | CaptureProblem]:
                 )
     # warcio's parser meets malformed headers with AttributeError/TypeError/KeyError/IndexError
     # (a response record without a WARC-Target-URI, a header line without a colon).
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError, TypeError, KeyError, IndexError) as exc:
+    # A Content-Length beyond any file size overflows its reader (OverflowError).
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, ArithmeticError, AttributeError, TypeError, KeyError,
+            IndexError) as exc:
         where = f" after {count} records" if count else ""
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         yield CaptureProblem(str(path), f"truncated or corrupt WARC{where}: {reason}")

@@ -33,6 +33,7 @@ profile keeps the file within about half a minute).
 
 from __future__ import annotations
 
+import base64
 import gzip
 import html
 import io
@@ -510,6 +511,28 @@ def test_the_intact_archives_give_their_html_pages() -> None:
         ]
 
 
+# Found by benchmarks/fuzz.py: a Content-Length so large that warcio's reader overflows.
+OVERFLOWING_WARC = base64.b64decode(
+    "V0FSQy8xLjAiCldBUkMtVHlwZTogcmVzcG9uc2UNCldBUkMtZjU0Zj4NCldBUkMtVGFyZ2V0LVVSSTogaHR0cHM6Ly9uZXcHAQAA"
+    "AAA/ZG5peG89MQ0KQ29udGVudC1MZW5ndGg6IDEzMA0KDQpIVFRQLzEuMTIgME9LMCANCkNvbnRlbnQtKVR5cDsgbXNndHlwZT1y"
+    "ZXJlc3BvAAABvJCRi5qRlC1MZW5ndGg6IDEzMA0KDQpIVFRQL2R5PjxwPuyViOyWkeyLnCAw67KI7Ke4IOq4sOyCrCDrs7jrrLjs"
+    "nbTri6QuPC9wPjwvYm9keT48L2h0bWw+DQoNCldBUkMvMS4wDQpXQVJDLVR5cGU6IHJlc3BvbnNlDQpXQVJDLVJlYw0KV0FSQy1U"
+    "YXJnZXQtVVJJOiBodHRwczovL25ld3MuZXhhbXBsZS5rci9hP2lkeG5vPTANCldBUkMtRGF0ZTogMjAywS0xMS35+fn5+fn5+fn5"
+    "+TIyVDA0OjE2OjI3Wg0KV0FSQy1QS1daS1pSTFpHV0oAAAAAAAAAAA0KVwEAQy1CbG9jay1uL2h0dHA7IG1zZ3R5cGU9cmVzcG9u"
+    "c2UNCkNvbnRlbnQtTGVuZ3RoOiAxMzAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAw"
+    "MDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMA0KDQpIVFRQLzEuMSAyMDAgT0sNCkNvbnRl"
+    "bnQtVHlwZTogdGV4dC9odG1sOyBjaGFyc2V0PXV0Zi04DQoNCjxodG1sPjxib2R5PjxwPuyViOyWkeyLnCAw67KI7Ke4IOq4sOyC"
+    "rCDrs7jrrLjsnbTri6QuPC9wPjwvYm9keT48L2h0bWw+DQoNCldBUkMvMS4wDQpXQVJDLVR5cGU6IHJlc3BvbnNlDQpXQVJDLVJl"
+    "Y29yZC1JRDogPHVybjp1dWkmOmYxNDRkYTQwLWU1NzQtNGY1Ny04ZjJmPg0KV0FSQy1UYXJnZXQtVVJJOiBoWU4yWVJHTE5WWjVX"
+    "DQpDb250ZW50LVR5cGVpY2F0aQo="
+)
+
+
+def test_an_overflowing_record_length_is_a_problem() -> None:
+    found = read_all(OVERFLOWING_WARC, ".warc")
+    assert found and isinstance(found[-1], CaptureProblem), found
+
+
 @st.composite
 def damaged_warc(draw: st.DrawFn) -> tuple[bytes, str]:
     compressed = draw(st.booleans())
@@ -566,6 +589,7 @@ def _tracking(name: str) -> bool:
 
 @PROFILE
 @given(url_text)
+@example("\ufffd/;/")  # found by benchmarks/fuzz.py: a trailing empty parameter list
 def test_canonical_urls_are_https_without_tracking_and_stable(url: str) -> None:
     url_host(url)  # never raises
     try:
