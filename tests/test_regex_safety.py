@@ -268,7 +268,8 @@ class TooSlow(Exception):
 
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
-    """Interrupt a runaway match (the regex engine checks for signals while it backtracks)."""
+    """Interrupt a runaway match after ``seconds`` of CPU time (the regex engine checks for
+    signals while it backtracks; CPU time, so a busy machine does not trip it)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -276,13 +277,13 @@ def time_limit(seconds: float) -> Iterator[None]:
     def interrupt(signum: int, frame: Any) -> None:
         raise TooSlow()
 
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, interrupt)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def scan_seconds(pattern: re.Pattern[Any], text: str, limit: float) -> float:
