@@ -9,8 +9,13 @@ is stored with each event as bytes, so later articles can be compared without th
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from datasketch import LeanMinHash, MinHash
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
+
+# datasketch is imported where a signature is made or read: its package pulls in scipy
+# (about a second), which a crawl that finds nothing new should not pay for.
 
 NUM_PERM = 128  # signature length: ±0.09 error on a Jaccard estimate at 95% confidence
 SHINGLE_SIZE = 4  # characters per shingle, spaces removed: long enough to be specific in Hangul
@@ -28,6 +33,8 @@ def shingles(text: str, size: int = SHINGLE_SIZE) -> set[bytes]:
 
 
 def text_minhash(text: str) -> LeanMinHash:
+    from datasketch import LeanMinHash, MinHash
+
     mh = MinHash(num_perm=NUM_PERM, seed=SEED)
     mh.update_batch(shingles(text))
     return LeanMinHash(mh)
@@ -40,6 +47,8 @@ def to_bytes(signature: LeanMinHash) -> bytes:
 
 
 def from_bytes(data: bytes) -> LeanMinHash:
+    from datasketch import LeanMinHash
+
     return LeanMinHash.deserialize(bytearray(data))
 
 

@@ -7,9 +7,9 @@ configuration to them.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,8 +57,39 @@ def default_db_url() -> str:
     return storage_default()
 
 
+# Command name → where it lives. Loaded on use (click's lazy subcommands), so that
+# `planwatch crawl` does not import the digest renderer, nor `planwatch replay` Scrapy.
+COMMANDS = {
+    "replay": "planwatch.cli.replay_cmds:replay",
+    "extract": "planwatch.cli.replay_cmds:extract",
+    "plans": "planwatch.cli.replay_cmds:plans",
+    "digest": "planwatch.cli.alerts_cmds:digest",
+    "subscribers": "planwatch.cli.alerts_cmds:subscribers",
+    "crawl": "planwatch.cli.crawl_cmds:crawl",
+    "sources": "planwatch.cli.crawl_cmds:sources",
+    "run": "planwatch.cli.service_cmds:run",
+    "status": "planwatch.cli.service_cmds:status",
+    "worker": "planwatch.cli.distributed_cmds:worker",
+    "enqueue": "planwatch.cli.distributed_cmds:enqueue",
+    "db": "planwatch.cli.distributed_cmds:db",
+}
+
+
 class PlanwatchGroup(click.Group):
-    """Turns any unexpected exception into one line and exit code 1 (``--debug`` shows the traceback)."""
+    """Loads commands on use, and turns any unexpected exception into one line and exit code 1
+    (``--debug`` shows the traceback)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attr = target.split(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
 
     def invoke(self, ctx: click.Context):
         try:
@@ -100,21 +131,3 @@ def main(ctx: click.Context, config_file: str | None, db_url: str | None, outbox
         db_url=db_url or default_db_url(),
         outbox=outbox or Path(os.environ.get("PLANWATCH_OUTBOX") or "outbox"),
     )
-
-
-def _register() -> None:
-    from planwatch.cli.alerts_cmds import digest, subscribers
-    from planwatch.cli.crawl_cmds import crawl, sources
-    from planwatch.cli.distributed_cmds import db, enqueue, worker
-    from planwatch.cli.replay_cmds import extract, plans, replay
-    from planwatch.cli.service_cmds import run, status
-
-    for command in (replay, extract, plans, digest, subscribers, crawl, sources, run, status, worker, enqueue, db):
-        main.add_command(command)
-
-
-_register()
-
-
-def run() -> None:  # pragma: no cover - console entry point alias
-    sys.exit(main())
