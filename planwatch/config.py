@@ -540,6 +540,7 @@ def _dotted(loc: tuple[Any, ...], data: dict[str, Any]) -> str:
     for part in loc:
         if isinstance(part, int):
             name = node[part].get("name") if isinstance(node, list) and part < len(node) and isinstance(node[part], dict) else None
+            name = name if isinstance(name, str) and name else None  # name = 5 is not a name to show
             parts[-1] = f"{parts[-1]}[{name or part + 1}]"
             node = node[part] if isinstance(node, list) and part < len(node) else None
         else:
@@ -569,6 +570,8 @@ def locate_key(text: str, loc: tuple[Any, ...]) -> int | None:
     for no, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         m = re.match(r"^\[\[\s*([\w.\-]+)\s*\]\]", line) or re.match(r"^\[\s*([\w.\-]+)\s*\]", line)
+        if m and key and m.group(1) == f"{table}.{key}":
+            return no  # [crawl.sub]: a sub-table where a value was expected
         if m:
             name = m.group(1)
             if line.startswith("[["):
@@ -585,4 +588,6 @@ def locate_key(text: str, loc: tuple[Any, ...]) -> int | None:
             return no
         if current is None and key and re.match(rf"^{re.escape(table)}\s*\.\s*{re.escape(key)}\s*=", line):
             return no
+        if current is None and header_line is None and re.match(rf"^{re.escape(table)}\s*=", line):
+            header_line = no  # an inline table or array of tables: the line that opens it
     return header_line

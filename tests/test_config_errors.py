@@ -88,6 +88,10 @@ CASES = [
     ("[crawl]\ndelay = = 1\n", 2, "crawl.delay", "not valid TOML"),
     ('[service]\njitter = "1m"\n[service]\n', 3, "service", "not valid TOML"),
     ('[digest]\nrecipients = ["a@example.kr",\n', 2, "digest.recipients", "not valid TOML"),
+    ("[crawl]\n[crawl.sub]\nx = 1\n", 2, "crawl.sub", "unknown key"),
+    ('[[source]]\nname = 5\ntype = "feed"\nurl = "https://example.kr/rss"\n', 2, "source[1].name", "valid string"),
+    ('x = 1\n\nsource = [{name = "a", type = "feed", url = "ftp://x"}]\n', 1, "x", "unknown key"),
+    ('source = [{name = "a", type = "feed", url = "ftp://x"}]\n', 1, "source[a].url", "http:// or https://"),
 ]
 
 
