@@ -18,7 +18,8 @@ from dataclasses import dataclass
 import redis
 
 from crawler.distributed import Frontier, FrontierError, check_redis, connect, current_round, one_line
-from crawler.worker import SpiderRun
+from crawler.summary import CrawlSummary
+from crawler.worker import FrontierRun, SpiderRun
 from planwatch.config import Config
 
 
@@ -38,6 +39,23 @@ def enqueue_sources(
     config: Config, db_url: str, source_names: list[str] | tuple[str, ...] | None = None, *, frontier: Frontier
 ) -> list[SpiderRun]:
     """Begin a round of each source (all enabled ones when none are named); one ``SpiderRun`` per source."""
+    return _begin_rounds(config, db_url, source_names, frontier).spiders
+
+
+def seed_round(config: Config, db_url: str, source_name: str) -> CrawlSummary:
+    """The service's crawl job in distributed mode: begin one source's round for the workers.
+
+    Redis comes from ``[distributed]`` or ``$PLANWATCH_REDIS_URL`` (as for ``planwatch enqueue``).
+    """
+    import os
+
+    frontier = Frontier.from_config(config.distributed, mode="seed",
+                                    redis_url=os.environ.get("PLANWATCH_REDIS_URL") or None)
+    return _begin_rounds(config, db_url, [source_name], frontier).summary
+
+
+def _begin_rounds(config: Config, db_url: str, source_names: list[str] | tuple[str, ...] | None,
+                  frontier: Frontier) -> FrontierRun:
     from dataclasses import replace
 
     from crawler.runner import select_sources
@@ -45,7 +63,7 @@ def enqueue_sources(
 
     sources = select_sources(config, source_names)
     check_redis(frontier.redis_url)
-    return run_spiders(config, db_url, sources, replace(frontier, mode="seed")).spiders
+    return run_spiders(config, db_url, sources, replace(frontier, mode="seed"))
 
 
 def frontier_status(config: Config, source_names: list[str] | tuple[str, ...] | None, *,

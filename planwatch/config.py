@@ -318,6 +318,9 @@ class ServiceSettings(_Section):
     shutdown_timeout: str = "60s"
     failing_after: str = "1d"
     parallel_crawls: int = Field(2, ge=1, le=32)  # crawl processes at once
+    # true: a crawl job only begins the source's round on the [distributed] Redis frontier
+    # (what `planwatch enqueue` does); `planwatch worker`s anywhere do the fetching.
+    distributed: bool = False
     # Replaces digest.daily_at for the daily digest: an interval ("5s") or a cron expression.
     digest_schedule: str | None = None
 

@@ -383,9 +383,14 @@ def crawl_child_main(writer: Connection, config: Config, db_url: str, source: st
     quiet_libraries(log_settings.level)
     _exit_with_parent(parent_pid)
     try:
-        from crawler.runner import run_crawl
+        if config.service.distributed:
+            from crawler.enqueue import seed_round
 
-        summary = run_crawl(config, db_url, [source])
+            summary = seed_round(config, db_url, source)
+        else:
+            from crawler.runner import run_crawl
+
+            summary = run_crawl(config, db_url, [source])
         writer.send(("summary", summary_as_dict(summary)))
     except BaseException as exc:  # anything, even SystemExit: the service must hear why
         logging.getLogger("planwatch.crawl").debug("crawl %s raised", source, exc_info=True)

@@ -341,3 +341,21 @@ def test_frontier_settings_come_from_the_configuration_and_options(tmp_path):
     path.write_text('[distributed]\nredis_url = "redis://:secret@cache:6379/0"\n')
     with pytest.raises(ConfigError, match="PLANWATCH_REDIS_PASSWORD"):
         load_config(str(path))
+
+
+@pytest.mark.slow
+def test_the_service_crawl_job_in_distributed_mode_begins_a_round_for_the_workers(tmp_path, db, prefix):
+    """`[service] distributed = true`: the scheduled job seeds the frontier and fetches no article itself."""
+    from distributed_site import NewsSite
+    from distributed_workers import FEED_SOURCE, frontier_config, outstanding
+
+    from planwatch.config import parse_config
+    from planwatch.jobs import JobContext, crawl_in_child
+
+    with NewsSite(articles=40, feed_size=10) as site:
+        text = frontier_config(site.base(), prefix) + "\n[service]\ndistributed = true\n"
+        config = parse_config(text, str(tmp_path / "planwatch.toml"))
+        figures = crawl_in_child(JobContext(config, db, tmp_path / "outbox"), FEED_SOURCE)
+        assert figures.outcome == "ok", figures
+        assert site.hits() == []  # the service fetched nothing itself
+    assert outstanding(prefix, (FEED_SOURCE,)) == 1  # the round's entry request waits for the workers
