@@ -511,17 +511,19 @@ def insert_ignore(
 
 
 def article_values(article: Article, extraction: Extraction, content_hash: str, raw: Capture | None) -> dict[str, Any]:
+    canonical = storable(article.canonical_url)
     return {
-        "canonical_url": article.canonical_url or None,
-        "url": article.url,
+        # A URL too long for the column cannot be an identity; the content hash still is.
+        "canonical_url": canonical if canonical and len(canonical) <= MAX_URL else None,
+        "url": truncate(article.url, MAX_URL),
         "content_hash": content_hash,
-        "title": article.title,
-        "subtitle": article.subtitle,
+        "title": storable(article.title) or "",
+        "subtitle": storable(article.subtitle),
         "outlet": truncate(article.outlet, 200),
         "author": truncate(article.author, 200),
         "published": kst_naive(article.published),
-        "text": article.text,
-        "origin": truncate(article.origin or (raw.origin if raw else None), 2048),
+        "text": storable(article.text) or "",
+        "origin": truncate(article.origin or (raw.origin if raw else None), MAX_URL),
         "relevant": bool(extraction.relevance.relevant),
         "relevance_score": float(extraction.relevance.score),
         "relevance_reasons": list(extraction.relevance.reasons),
@@ -543,7 +545,16 @@ def text_hash(text: str) -> str:
     return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()
 
 
+MAX_URL = 2048  # the length of the URL columns
+
+
+def storable(value: str | None) -> str | None:
+    """Text any backend can hold: PostgreSQL refuses NUL characters, which crawled pages can carry."""
+    return value if value is None or "\x00" not in value else value.replace("\x00", "")
+
+
 def truncate(value: str | None, limit: int) -> str | None:
+    value = storable(value)
     return value if value is None or len(value) <= limit else value[:limit]
 
 

@@ -58,15 +58,18 @@ def add_article(
     published: datetime | None = None,
     extraction: dict[str, Any] | None = None,
 ) -> Article:
+    from storage.repository import MAX_URL, storable, truncate
+
+    # Stored as the repository stores crawled text: NUL removed (PostgreSQL holds none), lengths bounded.
     n = next(_serial)
     article = Article(
-        canonical_url=url,
-        url=url,
+        canonical_url=truncate(url, MAX_URL),
+        url=truncate(url, MAX_URL),
         content_hash=f"hash-{n}",
-        title=title,
-        outlet=outlet,
+        title=storable(title),
+        outlet=truncate(outlet, 200),
         published=published,
-        text=text,
+        text=storable(text),
         relevant=True,
         extraction=extraction,
     )

@@ -39,6 +39,12 @@ def run(tmp: Path, db_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def plans_json(tmp: Path, db_url: str) -> list[dict]:
+    proc = run(tmp, db_url, "plans", "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
 def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path, db_url):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
@@ -59,15 +65,15 @@ def test_bad_files_are_reported_and_the_good_ones_stored(tmp_path, db_url):
     assert "cp949.txt" not in names  # an EUC-KR/CP949 text capture is read, not skipped
     assert len(skipped) == 5
 
-    plans = json.loads(run(tmp_path, db_url, "plans", "--json").stdout)
+    plans = plans_json(tmp_path, db_url)
     assert {p["municipality"] for p in plans} == {"안양시", "부천시"}
 
 
 def test_a_failed_replay_loses_nothing_already_stored(tmp_path, db_url):
     assert run(tmp_path, db_url, "replay", str(SEED)).returncode == 0
-    before = json.loads(run(tmp_path, db_url, "plans", "--json").stdout)
+    before = plans_json(tmp_path, db_url)
     empty = tmp_path / "empty"
     empty.mkdir()
     assert run(tmp_path, db_url, "replay", str(empty)).returncode == 1
-    after = json.loads(run(tmp_path, db_url, "plans", "--json").stdout)
+    after = plans_json(tmp_path, db_url)
     assert before == after and len(after) == 1

@@ -471,3 +471,16 @@ def test_a_transaction_that_lost_a_race_is_run_again(db):
         db.transaction(always_conflicts, attempts=2)
     assert "\n" not in str(info.value)
     assert count(db, m.Subscriber) == 1
+
+
+def test_crawled_text_with_nul_characters_and_an_overlong_url_is_stored_on_every_backend(db):
+    article = replace(anyang_article(1, text="안양시가 24일 중간보고회를\x00 열었다.\n두 번째 문단."),
+                      title="안양시\x00 보고회", url="https://n.example.kr/" + "a" * 3000,
+                      canonical_url="https://n.example.kr/" + "a" * 3000)
+    outcome = store(db, article, plan_extraction())
+    assert outcome.article_new
+    with db.session(read_only=True) as s:
+        row = s.scalars(select(m.Article)).one()
+    assert "\x00" not in row.title + row.text and row.title == "안양시 보고회"
+    assert row.canonical_url is None and len(row.url) == 2048
+    assert not store(db, article, plan_extraction()).article_new  # still known: by its text
