@@ -344,8 +344,16 @@ def _merge_meta(parts: ArticleParts, meta: PageMeta, url: str | None) -> None:
         parts.outlet = parts.outlet or meta.sitename
     if parts.outlet is None:
         parts.outlet = outlet_for_domain(meta.canonical or url)
-    if meta.canonical and not parts.url and urlsplit(meta.canonical).path not in ("", "/"):
+    if meta.canonical and not parts.url and _url_path(meta.canonical) not in ("", "/"):
         parts.url = meta.canonical  # a canonical link to the home page is a template default, not this article
+
+
+def _url_path(url: str) -> str:
+    """The path of a URL a page names; "" for one that does not parse (``http://[x``)."""
+    try:
+        return urlsplit(url).path
+    except ValueError:
+        return ""
 
 
 def _looks_like_url(text: str) -> bool:

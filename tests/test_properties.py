@@ -231,7 +231,8 @@ def html_page(draw: st.DrawFn) -> str:
             ])))
     junk_head = draw(st.sampled_from(["", "<meta charset='euc-kr'>", "<base href='javascript:alert(1)'>",
                                       f"<meta property='og:title' content='{esc(title)}'>",
-                                      "<link rel='canonical' href='//evil.example/x'>"]))
+                                      "<link rel='canonical' href='//evil.example/x'>",
+                                      "<link rel='canonical' href='http://[news.example.kr/a'>"]))
     return (
         f"<!doctype html><html><head><title>{esc(title)}</title>{junk_head}"
         f"<meta property='og:site_name' content='중도일보'></head><body><nav><a href='/'>홈</a> 정치 경제</nav>"
@@ -260,6 +261,14 @@ def test_html_extraction_keeps_to_the_text_a_reader_sees(page: str, codec: str) 
     for paragraph in result.text.split("\n"):
         squeezed = "".join(paragraph.split()).removeprefix("-")
         assert squeezed in shown or squeezed.strip("|") in shown, paragraph
+
+
+def test_a_canonical_link_that_does_not_parse_is_ignored() -> None:
+    """Found by benchmarks/fuzz.py: ``http://[…`` made urlsplit raise through the extraction."""
+    lead = "안양시는 24일 4차 산업혁명 종합계획 수립 중간보고회를 열었다고 밝혔다. " * 3
+    page = f"<html><head><link rel='canonical' href='http://[news.example.kr/a'></head><body><article><p>{lead}</p></article></body></html>"
+    article = capture_to_article(Capture(body=page.encode(), kind="html", url="https://news.example.kr/a?idxno=1"))
+    assert article.canonical_url == "https://news.example.kr/a?idxno=1"
 
 
 @PROFILE
