@@ -99,13 +99,18 @@ class EventFacts:
     precision: Literal["day", "month", "year"] = "day"
 
     def date_iso(self) -> str | None:
-        if self.date is None:
-            return None
-        if self.precision == "year":
-            return f"{self.date.year:04d}"
-        if self.precision == "month":
-            return f"{self.date.year:04d}-{self.date.month:02d}"
-        return self.date.isoformat()
+        return date_with_precision(self.date, self.precision)
+
+
+def date_with_precision(day: date | None, precision: str) -> str | None:
+    """``2023-02-20`` at month precision is ``"2023-02"``: an event said to be "최근" has no day."""
+    if day is None:
+        return None
+    if precision == "year":
+        return f"{day.year:04d}"
+    if precision == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    return day.isoformat()
 
 
 @dataclass

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from planwatch.records import date_with_precision
 from storage import models as m
 
 Day = date  # for annotations inside classes that have a field named ``date``
@@ -53,13 +54,7 @@ class EventView:
     id: int | None = None
 
     def date_iso(self) -> str | None:
-        if self.date is None:
-            return None
-        if self.precision == "year":
-            return f"{self.date.year:04d}"
-        if self.precision == "month":
-            return f"{self.date.year:04d}-{self.date.month:02d}"
-        return self.date.isoformat()
+        return date_with_precision(self.date, self.precision)
 
     def sort_date(self) -> Day:
         return self.date or self.first_reported or Day.max

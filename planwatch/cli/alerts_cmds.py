@@ -172,17 +172,21 @@ def _table(rows: list[SubscriberRow]) -> Table:
     return table
 
 
+def _change_subscriber(app, email: str, change, done: str) -> None:
+    try:
+        with _session(app) as session:
+            change(session, email)
+    except SubscriberError as exc:
+        raise click.ClickException(str(exc)) from None
+    stdout.print(f"{done} {email}", markup=False, highlight=False)
+
+
 @subscribers.command("remove")
 @click.argument("email")
 @click.pass_obj
 def remove(app, email: str) -> None:
     """Unsubscribe EMAIL (its queued items are dropped)."""
-    try:
-        with _session(app) as session:
-            remove_subscriber(session, email)
-    except SubscriberError as exc:
-        raise click.ClickException(str(exc)) from None
-    stdout.print(f"removed {email}", markup=False, highlight=False)
+    _change_subscriber(app, email, remove_subscriber, "removed")
 
 
 @subscribers.command("pause")
@@ -190,12 +194,7 @@ def remove(app, email: str) -> None:
 @click.pass_obj
 def pause(app, email: str) -> None:
     """Stop sending to EMAIL for now; news found meanwhile is not kept for it."""
-    try:
-        with _session(app) as session:
-            pause_subscriber(session, email)
-    except SubscriberError as exc:
-        raise click.ClickException(str(exc)) from None
-    stdout.print(f"paused {email}", markup=False, highlight=False)
+    _change_subscriber(app, email, pause_subscriber, "paused")
 
 
 @subscribers.command("resume")
@@ -203,12 +202,7 @@ def pause(app, email: str) -> None:
 @click.pass_obj
 def resume(app, email: str) -> None:
     """Send to EMAIL again (also clears a recorded permanent failure)."""
-    try:
-        with _session(app) as session:
-            resume_subscriber(session, email)
-    except SubscriberError as exc:
-        raise click.ClickException(str(exc)) from None
-    stdout.print(f"resumed {email}", markup=False, highlight=False)
+    _change_subscriber(app, email, resume_subscriber, "resumed")
 
 
 @click.command()
