@@ -18,7 +18,9 @@ demo: $(BIN)/planwatch
 services:
 	scripts/ensure-services
 
+# ruff and mypy run inside the suite (tests/test_lint.py); the dependency audit runs first.
 test: $(BIN)/planwatch services
+	scripts/audit-dependencies $(BIN)/python
 	$(BIN)/pytest -n 2 -q
 	PLANWATCH_TEST_DB=postgresql $(BIN)/pytest -n 2 -q -m "not sqlite_only"
 
@@ -30,4 +32,4 @@ lint: $(BIN)/planwatch
 	scripts/audit-dependencies $(BIN)/python
 
 clean:
-	rm -rf $(VENV) planwatch.db planwatch.db-* outbox tests/artifacts .pytest_cache
+	rm -rf $(VENV) planwatch.db planwatch.db-* planwatch.db.service.lock outbox tests/artifacts .pytest_cache
