@@ -84,6 +84,11 @@ class Pipeline:
         except ExtractionError as exc:
             log.info("rejected %s: %s", capture.origin or capture.url, exc)
             return ProcessResult(capture.origin or capture.url, "rejected", str(exc))
+        except Exception as exc:  # an extractor bug costs this capture, not the whole replay
+            log.debug("extracting %s failed", capture.origin or capture.url, exc_info=True)
+            first = str(exc).splitlines()[0] if str(exc) else ""
+            reason = f"extraction failed: {type(exc).__name__}: {first}".rstrip(": ")
+            return ProcessResult(capture.origin or capture.url, "rejected", reason)
         return self.store(capture, article, extraction)
 
     def store(self, capture: Capture, article: Article, extraction: Extraction) -> ProcessResult:

@@ -88,3 +88,22 @@ def test_text_and_html_files_are_one_capture_each(tmp_path):
     [html] = read_captures(tmp_path / "b.htm")
     assert text.kind == "text" and html.kind == "html"
     assert text.origin == str(tmp_path / "a.txt")
+
+
+def test_an_extractor_bug_costs_one_capture_not_the_replay(tmp_path, monkeypatch):
+    """A failure the extractors did not foresee is one rejected capture with its reason."""
+    import planwatch.pipeline as pipeline
+
+    def broken(capture):
+        raise KeyError("unexpected markup")
+
+    monkeypatch.setattr(pipeline, "extract_capture", broken)
+    result = pipeline.Pipeline(db=None).process(next(read_captures(_one_text(tmp_path))))
+    assert result.status == "rejected"
+    assert result.reason == "extraction failed: KeyError: 'unexpected markup'"
+
+
+def _one_text(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("안양시 본문", encoding="utf-8")
+    return path
