@@ -389,7 +389,7 @@ def test_pathological_input_stays_fast() -> None:
         ("중도일보(www.joongdo.co.kr), 무단전재 및 수집, 재배포 금지", "중도일보"),
         ("<저작권자ⓒ대전일보사. 무단전재-재배포 금지>", "대전일보"),
         ("<Copyright ⓒ 한국일보. All rights reserved. 무단 전재 및 재배포 금지>", "한국일보"),
-        ("저작권자 ⓒ '대중문화컨텐츠 전문가그룹' 엔터미디어(www.entermedia.co.kr), 무단전재 및 재배포금지", "엔터미디어"),
+        ("저작권자 ⓒ '문화비평 웹진' 엔터미디어(www.entermedia.co.kr), 무단전재 및 재배포금지", "엔터미디어"),
         ("ⓒ 전북매일 (www.jbmaeil.example) 무단전재 및 재배포금지", "전북매일"),
         ("Copyright © 2024 www.unknown-paper.kr All rights reserved", "unknown-paper.kr"),
     ],
