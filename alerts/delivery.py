@@ -10,9 +10,10 @@ scheduler share:
    (digest → render → mime), recorded with its Message-ID before it is handed to
    the transport, then marked sent, deferred or failed by what the transport said.
 
-``immediate`` subscribers are due whenever a run ends (``queue_and_send_immediate``,
-called by replay and crawl): they get one message per run that found something,
-listing everything that run found. ``daily``/``weekly`` subscribers are due when
+``immediate`` and ``run`` subscribers are due whenever a run ends
+(``queue_and_send_immediate``, called by replay and crawl): an immediate subscriber
+gets one message per new plan or update, a run subscriber (the configured
+recipients) one digest listing everything the run found. ``daily``/``weekly`` subscribers are due when
 the scheduler (or ``planwatch digest --send``) asks for their frequency. A
 deferred message of any subscriber is retried by the first run after its backoff.
 """
@@ -154,7 +155,7 @@ def due_batches(
     backoff has passed), so a failed daily digest does not wait for tomorrow.
     """
     wanted = set(frequencies)
-    batches = []
+    batches: list[Batch] = []
     with db.session() as session:
         subscribers = active_subscribers(session)
         if subscriber_email is not None:
@@ -166,7 +167,9 @@ def due_batches(
             due = due_deliveries(session, s.id, now, ignore_backoff=ignore_backoff)
             if s.frequency not in wanted:
                 due = [d for d in due if d.attempts > 0]
-            if due:
+            if s.frequency == "immediate":  # one message per new plan or update
+                batches.extend(Batch(_recipient(s), [d.id], [d.item_id]) for d in due)
+            elif due:
                 batches.append(Batch(_recipient(s), [d.id for d in due], [d.item_id for d in due]))
     return batches
 
@@ -339,7 +342,7 @@ def queue_and_send_immediate(
 ) -> DeliveryReport:
     """End of a replay or crawl: queue what it found and send ``immediate`` subscribers (and due retries)."""
     return send_pending(
-        db, config, outbox_dir, now=now, frequencies=("immediate",), transport=transport, env=env
+        db, config, outbox_dir, now=now, frequencies=("immediate", "run"), transport=transport, env=env
     )
 
 

@@ -24,7 +24,10 @@ from planwatch.config import Config
 from planwatch.records import EVENT_TYPES
 from storage.models import Delivery, Subscriber, utcnow
 
-FREQUENCIES: tuple[str, ...] = ("immediate", "daily", "weekly")
+# immediate: one message per new plan or update, as soon as a run finds it; run: one digest at
+# the end of every crawl or replay (what the configured recipients get); daily / weekly: one
+# digest at the scheduled time.
+FREQUENCIES: tuple[str, ...] = ("immediate", "run", "daily", "weekly")
 DEFAULT_FREQUENCY = "daily"
 DEFAULT_LANGUAGE = "ko"
 
@@ -281,7 +284,7 @@ def list_subscribers(session: Session) -> list[SubscriberRow]:
 
 
 def ensure_default_subscribers(session: Session, config: Config, now: datetime | None = None) -> list[str]:
-    """With no subscriber at all, the configured recipients become ``immediate`` subscribers.
+    """With no subscriber at all, the configured recipients become ``run`` subscribers (one digest per run).
 
     Returns the addresses added. Two processes doing this at once may both try: the
     unique address keeps one row each (the loser's flush fails and is rolled back to
@@ -299,7 +302,7 @@ def ensure_default_subscribers(session: Session, config: Config, now: datetime |
                 session.add(
                     Subscriber(
                         email=address,
-                        frequency="immediate",
+                        frequency="run",
                         language=DEFAULT_LANGUAGE,
                         active=True,
                         created_at=now or utcnow(),

@@ -73,7 +73,7 @@ def child(db, config_text: str, outbox: Path, mode: str) -> subprocess.Popen:
 def test_killed_after_the_server_took_the_data_is_not_sent_again(db, tmp_path):
     with db.session() as s:
         seed_like_plans(s)
-        add_subscriber_row(s, "reader@example.com", frequency="immediate")
+        add_subscriber_row(s, "reader@example.com", frequency="run")
     with SmtpTestServer(behaviour=Behaviour(hold=True)) as srv:
         config_text = f'[smtp]\nurl = "{srv.url}"\ntimeout = 20\n'
         proc = child(db, config_text, tmp_path, "smtp")

@@ -339,14 +339,19 @@ def test_immediate_and_scheduled_frequencies(db, server, tmp_path):
     with db.session() as s:
         seed_like_plans(s)
         add_subscriber_row(s, "now@example.com", frequency="immediate")
+        add_subscriber_row(s, "each-run@example.com", frequency="run")
         add_subscriber_row(s, "daily@example.com", frequency="daily")
         add_subscriber_row(s, "weekly@example.com", frequency="weekly")
     config = smtp_config(server.url)
     report = queue_and_send_immediate(db, config, tmp_path, now=NOW, env={})
-    assert [r for m in server.messages for r in m.rcpt_tos] == ["now@example.com"]
-    assert report.messages_sent == 1
+    recipients = [r for m in server.messages for r in m.rcpt_tos]
+    assert sorted(recipients) == ["each-run@example.com"] + ["now@example.com"] * 5  # one per item vs one per run
+    assert report.messages_sent == 6
+    immediate = [m for m in server.messages if m.rcpt_tos == ["now@example.com"]]
+    assert {m.message["Subject"] for m in immediate} == {"[planwatch] 새 계획 1건 — 2026-11-22"}
+    assert len({m.message.get_body(("plain",)).get_content() for m in immediate}) == 5  # a plan each
     send_pending(db, config, tmp_path, now=NOW, frequencies=("daily",), env={})
-    assert [r for m in server.messages for r in m.rcpt_tos] == ["now@example.com", "daily@example.com"]
+    assert [r for m in server.messages for r in m.rcpt_tos][6:] == ["daily@example.com"]
     result = CliRunner().invoke(
         digest_cmd,
         ["--send"],

@@ -146,13 +146,13 @@ def test_addresses_are_validated_without_dns():
             normalize_email(bad)
 
 
-def test_configured_recipients_become_immediate_subscribers_only_when_there_are_none(db):
+def test_configured_recipients_become_run_subscribers_only_when_there_are_none(db):
     config = make_config('[digest]\nrecipients = ["team@example.com", "lead@example.com"]\n')
     with db.session() as s:
         assert ensure_default_subscribers(s, config, NOW) == ["team@example.com", "lead@example.com"]
         assert {(x.email, x.frequency) for x in s.query(Subscriber)} == {
-            ("team@example.com", "immediate"),
-            ("lead@example.com", "immediate"),
+            ("team@example.com", "run"),
+            ("lead@example.com", "run"),
         }
     with db.session() as s:
         assert ensure_default_subscribers(s, config, NOW) == []

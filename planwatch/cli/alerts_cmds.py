@@ -66,7 +66,8 @@ def subscribers() -> None:
     type=click.Choice(FREQUENCIES),
     default="daily",
     show_default=True,
-    help="immediate: at the end of each run that finds something; daily/weekly: at the scheduled time.",
+    help="immediate: a message per new plan or update, at the end of the run that finds it; "
+         "run: one digest per run; daily/weekly: one digest at the scheduled time.",
 )
 @click.option(
     "--language",
@@ -220,7 +221,7 @@ def resume(app, email: str) -> None:
 def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) -> None:
     """Build and deliver the pending digest.
 
-    Without options, sends what is due now: immediate subscribers' items and
+    Without options, sends what is due now: immediate and run subscribers' items and
     retries whose wait is over. Messages go to the SMTP server of the
     configuration (or PLANWATCH_SMTP_URL), else into the outbox directory as .eml
     files.
@@ -239,7 +240,7 @@ def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) 
             )
         else:
             report = send_pending(
-                db, config, app.outbox, frequencies=("immediate",), subscriber_email=subscriber_email
+                db, config, app.outbox, frequencies=("immediate", "run"), subscriber_email=subscriber_email
             )
     except (SubscriberError, SmtpConfigError) as exc:
         raise click.ClickException(str(exc)) from None
