@@ -62,14 +62,13 @@ class CapturePipeline:
             report.problem(f"{item.url}: {result.reason}")
             log.warning("page rejected: %s: %s", item.url, result.reason)
             return item
-        if result.extraction is not None and result.extraction.relevance.relevant:
-            report.relevant += 1
+        report.relevant += int(result.relevant)
+        report.updated_plans += int(result.updated_plan)
         outcome = result.outcome
         if outcome is not None:
             report.new_articles += int(outcome.article_new)
             report.duplicates += int(not outcome.article_new)
             report.new_plans += int(outcome.plan_new)
-            report.updated_plans += int(bool(outcome.changes) and not outcome.plan_new)
         return item
 
     def stop(self) -> None:

@@ -32,6 +32,15 @@ class ProcessResult:
     extraction: Extraction | None = None
     outcome: StoreOutcome | None = None
 
+    @property
+    def relevant(self) -> bool:
+        return self.extraction is not None and self.extraction.relevance.relevant
+
+    @property
+    def updated_plan(self) -> bool:
+        """An existing plan changed (a new plan is counted as new, not as updated)."""
+        return self.outcome is not None and bool(self.outcome.changes) and not self.outcome.plan_new
+
 
 @dataclass
 class RunSummary:
@@ -54,13 +63,11 @@ class RunSummary:
             self.problems.append(f"{result.origin}: {result.reason}")
             return
         self.articles += 1
-        if result.extraction is not None and result.extraction.relevance.relevant:
-            self.relevant += 1
-        o = result.outcome
-        if o is not None:
-            self.new_articles += int(o.article_new)
-            self.new_plans += int(o.plan_new)
-            self.updated_plans += int(bool(o.changes) and not o.plan_new)
+        self.relevant += int(result.relevant)
+        self.updated_plans += int(result.updated_plan)
+        if result.outcome is not None:
+            self.new_articles += int(result.outcome.article_new)
+            self.new_plans += int(result.outcome.plan_new)
 
 
 def extract_capture(capture: Capture) -> tuple[Article, Extraction]:

@@ -179,21 +179,18 @@ def _check_schema_reconnecting(db: Database) -> None:
 
 def upgrade(url: str, revision: str = "head") -> str | None:
     """Migrate the schema at ``url`` up to ``revision``; returns the revision reached."""
-    parsed = parse_url(url)
-    engine = _create_engine(parsed, DEFAULT_BUSY_TIMEOUT)
-    try:
-        _run_alembic(engine, "upgrade", revision)
-        return current_revision(engine)
-    finally:
-        engine.dispose()
+    return _migrate(url, "upgrade", revision)
 
 
 def downgrade(url: str, revision: str = "base") -> str | None:
     """Migrate the schema at ``url`` down to ``revision`` (``base`` drops every table)."""
-    parsed = parse_url(url)
-    engine = _create_engine(parsed, DEFAULT_BUSY_TIMEOUT)
+    return _migrate(url, "downgrade", revision)
+
+
+def _migrate(url: str, command: str, revision: str) -> str | None:
+    engine = _create_engine(parse_url(url), DEFAULT_BUSY_TIMEOUT)
     try:
-        _run_alembic(engine, "downgrade", revision)
+        _run_alembic(engine, command, revision)
         return current_revision(engine)
     finally:
         engine.dispose()
