@@ -136,9 +136,19 @@ schedule = "2s"
     assert len(errors) == 1 and "another planwatch service is already running" in errors[0], second.stderr
     assert f"pid {service.proc.pid}" in errors[0]
 
-    status = run_cli(config, service_db, tmp_path, "status", "--json")
-    assert status.returncode == 0, status.stderr
-    data = json.loads(status.stdout)
+    def read_status() -> dict:
+        status = run_cli(config, service_db, tmp_path, "status", "--json")
+        assert status.returncode == 0, status.stderr
+        return json.loads(status.stdout)
+
+    # The digest job runs every few seconds: read the status again while one is in progress.
+    data = read_status()
+    for _ in range(10):
+        digest_job = {j["job"]: j for j in data["jobs"]}.get("digest:daily") or {}
+        if (digest_job.get("last_run") or {}).get("outcome") != "running":
+            break
+        time.sleep(0.5)
+        data = read_status()
     assert data["service"]["running"] and f"pid {service.proc.pid}" in data["service"]["holder"]
     jobs = {j["job"]: j for j in data["jobs"]}
     assert jobs["crawl:citizen"]["next_run"] is not None
