@@ -418,9 +418,7 @@ def planwatch_text(page: quality.GoldPage) -> str:
 
 def planwatch_body_text(page: quality.GoldPage) -> str:
     """The HTML → body-text stage alone, before the pipeline's Korean-article check."""
-    from extractors.htmlclean import extract_html
-
-    return extract_html(quality.decode_html(page.html), page.url).text
+    return quality.body_stage_text(page)
 
 
 PIPELINE_ROW = "planwatch (pipeline: `extract_capture`, refuses non-Korean pages)"
@@ -428,15 +426,13 @@ BODY_ROW = "planwatch body stage (`extractors.htmlclean.extract_html`)"
 
 
 def real_pages_quality(skip_peers: bool) -> dict[str, dict[str, quality.Score]]:
-    import trafilatura
-
     sets = {"ko": quality.load_ko_news(), "scrapinghub": quality.load_scrapinghub()}
     out: dict[str, dict[str, quality.Score]] = {PIPELINE_ROW: {}, BODY_ROW: {}, "trafilatura defaults": {}}
     for key, pages in sets.items():
         out[PIPELINE_ROW][key] = quality.mean_scores([quality.score(p.expected, planwatch_text(p)) for p in pages])
         out[BODY_ROW][key] = quality.mean_scores([quality.score(p.expected, planwatch_body_text(p)) for p in pages])
         out["trafilatura defaults"][key] = quality.mean_scores(
-            [quality.score(p.expected, trafilatura.extract(p.html, url=p.url)) for p in pages])
+            [quality.score(p.expected, quality.trafilatura_default_text(p)) for p in pages])
     if not skip_peers:
         venvs = OUT / "venvs"
         for tool, label in (("newsplease", "news-please"), ("newspaper4k", "newspaper4k")):
@@ -521,7 +517,8 @@ def render(sizes: list[SizeResult], real: dict[str, dict[str, quality.Score]], m
             lines.append(f"| {name} | {f1(scores.get('ko'))} | {f1(scores.get('scrapinghub'))} |")
         lines.append("")
     lines += targets(sizes, real)
-    lines += ["", "Scoring: bag-of-words overlap (NFKC, lower-cased `\\w+` words), mean over pages; a page not "
+    lines += ["", "Scoring: multiset overlap after NFKC and lower-casing, Hangul/CJK text as character bigrams "
+              "(whitespace removed), other text as `\\w+` words (`quality.py`); mean over pages; a page not "
               "returned scores 0. See `benchmarks/README.md` for what each row runs."]
     return "\n".join(lines) + "\n"
 

@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 KST = timezone(timedelta(hours=9))
 
-# trafilatura options chosen with benchmarks/corpus_eval.py. On the Korean pages
+# trafilatura options chosen on the corpus pages (benchmarks/quality.py). On the Korean pages
 # favor_recall / balanced / favor_precision score the same after clean-up; on the
 # scrapinghub pages balanced keeps more of the text (R 0.980 vs 0.972) for nearly the
 # same F1, and a lost paragraph costs planwatch more than a stray line. Tables hold
