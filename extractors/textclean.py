@@ -12,6 +12,13 @@ from the header and the trailer, never from the blocks of other news.
 All rules are data: the tables at the top of this module. A rule is written for
 the phenomenon (a ranking block is a heading from BLOCK_HEADINGS followed by other
 headlines), never for one page.
+
+Two rules are read from Korean news pages and apply only to a page whose text is
+Korean (``is_korean_text``): the header zone, which runs until the first Korean
+sentence and holds title, subtitle, date and byline, and the printed article
+address on a line of its own. On other pages the extracted text starts with the
+body (a repeated title is still dropped), so a short lead line or a heading above
+the first long sentence is article text, and a bare URL is a link of the article.
 """
 
 from __future__ import annotations
@@ -169,6 +176,10 @@ LONG_LINE_CHARS = 80
 # Bullets and list markers that page-to-text steps put in front of menu items.
 LEADING_BULLET = re.compile(r"^(?:[•◦‣∙●○■□◆◇]|\*\s|-\s|–\s)\s*")
 HANGUL = re.compile(r"[가-힣]")
+LETTER = re.compile(r"[^\W\d_]")
+# A page is Korean when Hangul makes at least this share of its letters: the share the
+# pipeline requires of an article's text (extractors.article.MIN_HANGUL_SHARE).
+KOREAN_MIN_HANGUL_SHARE = 0.3
 SITE_NAME = re.compile(r"[A-Za-z0-9.\-]{2,30}|[가-힣]{2,8}(?:일보|신문|신보|뉴스|타임스|방송|미디어|저널|매일)")
 URL_LINE = re.compile(r"^(?:https?://|www\.)\S{3,2000}$", re.IGNORECASE)
 
@@ -224,6 +235,12 @@ def normalize_text(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text.translate({0x00A0: " ", 0x200B: None, 0x200C: None, 0x200D: None, 0xFEFF: None, 0x3000: " "})
+
+
+def is_korean_text(text: str) -> bool:
+    """Whether Hangul makes at least ``KOREAN_MIN_HANGUL_SHARE`` of the letters of ``text``."""
+    letters = len(LETTER.findall(text))
+    return letters > 0 and len(HANGUL.findall(text)) >= KOREAN_MIN_HANGUL_SHARE * letters
 
 
 def is_prose(text: str) -> bool:
@@ -389,6 +406,7 @@ def byline_name(line: Line) -> str | None:
 
 HEADER_KINDS_SKIPPED = frozenset({"blank", "noise", "widget", "breadcrumb", "url", "email", "copyright", "block"})
 END_KINDS = frozenset({"widget", "block", "copyright", "signoff", "email"})
+SKIPPED_IN_BODY = frozenset({"blank", "noise", "caption", "breadcrumb", "url"})
 
 
 @dataclass
@@ -397,6 +415,7 @@ class _Walk:
     parts: ArticleParts
     published: list[tuple[int, str, datetime]] = field(default_factory=list)
     outlet_clues: dict[str, str] = field(default_factory=dict)  # clue kind → outlet
+    korean: bool = True  # the page's text is Korean: the Korean header and printed-URL rules apply
 
 
 def clean_page_text(text: str, title: str | None = None) -> ArticleParts:
@@ -405,18 +424,20 @@ def clean_page_text(text: str, title: str | None = None) -> ArticleParts:
     ``title`` is given when the caller already knows it (HTML metadata); otherwise
     the first line that is neither menu, widget nor metadata is the title.
     """
-    lines = [classify_line(raw) for raw in normalize_text(text).split("\n")]
+    text = normalize_text(text)
+    korean = is_korean_text(text)
+    lines = [classify_line(raw) for raw in text.split("\n")]
     parts = ArticleParts()
-    walk = _Walk(lines, parts)
+    walk = _Walk(lines, parts, korean=korean)
 
     start = 0
     if title:
         parts.title = title.strip()
     else:
         start = _find_title(walk)
-    body_start = _find_body_start(lines, start)
-    if _mark_lead_caption(lines, body_start):
-        body_start = _find_body_start(lines, start)
+    body_start = _find_body_start(lines, start, korean)
+    if korean and _mark_lead_caption(lines, body_start):
+        body_start = _find_body_start(lines, start, korean)
     _read_header(walk, start, body_start)
     body_end = _collect_body(walk, body_start)
     _read_trailer(walk, body_end)
@@ -439,10 +460,11 @@ def _find_title(walk: _Walk) -> int:
     return len(walk.lines)
 
 
-def _find_body_start(lines: list[Line], start: int) -> int:
+def _find_body_start(lines: list[Line], start: int, korean: bool = True) -> int:
+    """The first sentence of a Korean page; the first line of text of any other page."""
     for i in range(start, len(lines)):
         line = lines[i]
-        if line.kind == "text" and is_prose(line.text):
+        if line.kind == "text" and (is_prose(line.text) or not korean):
             return i
     return len(lines)
 
@@ -512,12 +534,13 @@ def _collect_body(walk: _Walk, body_start: int) -> int:
     """Keep the article's paragraphs; returns the index where the trailer starts."""
     parts, lines = walk.parts, walk.lines
     seen: set[str] = set()
+    skipped = SKIPPED_IN_BODY if walk.korean else SKIPPED_IN_BODY - {"url"}
     i = body_start
     n = len(lines)
     while i < n:
         line = lines[i]
         kind = line.kind
-        if kind in ("blank", "noise", "caption", "breadcrumb", "url"):
+        if kind in skipped:
             i += 1
             continue
         if kind == "date":

@@ -167,6 +167,21 @@ def test_encoding_override_from_the_source_config() -> None:
     assert "똠방각하" in article.text
 
 
+def test_page_that_is_not_korean_keeps_its_lead_lines_and_links() -> None:
+    """The body stage on an English page: the Korean header zone (everything above the first
+    sentence) and the printed-address rule do not apply, so the short lead lines and the bare
+    link stay in the body; the page's menus, byline, other stories and footer do not."""
+    html = (PAGES / "english_article.html").read_text(encoding="utf-8")
+    parts = extract_html(html, url="https://ledger.example/news/riverton-digital-plan")
+    assert parts.paragraphs == expected_paragraphs("english_article")
+    assert parts.subtitle is None
+    assert parts.title == "Riverton adopts a five-year digital plan"
+    assert parts.url == "https://ledger.example/news/riverton-digital-plan"
+    for line in ("Subscribe", "By Dana Whitfield", "Most Read", "High school team", "All rights reserved",
+                 "Privacy policy"):
+        assert line not in parts.text, line
+
+
 ENGLISH_PAGE = b"""<html><head><title>Council adopts data strategy</title></head><body><article>
 <h1>Council adopts data strategy</h1>
 <p>The city council voted on Tuesday to adopt a five-year data strategy that commits the administration to

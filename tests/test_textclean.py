@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from extractors.article import ExtractionError, capture_to_article
-from extractors.textclean import ArticleParts, classify_line, clean_text_capture
+from extractors.textclean import ArticleParts, classify_line, clean_text_capture, is_korean_text
 from planwatch.records import Capture
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -348,6 +348,30 @@ def test_english_text_capture_is_rejected_with_a_reason() -> None:
     body = (TEXTS / "english_page.txt").read_bytes()
     with pytest.raises(ExtractionError, match="no Korean article text found"):
         capture_to_article(Capture(body=body, kind="text"))
+
+
+def test_text_that_is_not_korean_starts_with_its_body() -> None:
+    # Japanese ends its sentences with "。": none of these lines is a sentence by the Korean rules,
+    # which would read them all as the page's header and keep nothing.
+    text = "\n".join([
+        "港町、データ活用計画を決定",
+        "市は十日、五年間のデータ活用計画を決めた。",
+        "計画には三つの柱がある。",
+        "公開データの拡充",
+        "橋のセンサー設置",
+        "市長は「市民の声を反映した」と話した。",
+    ])
+    parts = clean_text_capture(text)
+    assert parts.title == "港町、データ活用計画を決定"
+    assert parts.subtitle is None
+    assert parts.paragraphs == text.split("\n")[1:]
+
+
+def test_korean_text_is_told_by_its_share_of_hangul() -> None:
+    assert is_korean_text("안양시는 24일 AI 행정 계획을 발표했다.")
+    assert not is_korean_text("The council adopted the plan on Tuesday.")
+    assert not is_korean_text("市は計画を決めた。")
+    assert not is_korean_text("2024 - 10")
 
 
 @pytest.mark.parametrize(
