@@ -406,7 +406,7 @@ def run_peers(root: Path, n: int, base_url: str, runs: int, log: Path, expected:
 
 def planwatch_text(page: quality.GoldPage) -> str:
     from extractors.article import ExtractionError
-    from planwatch.pipeline import extract_capture
+    from planwatch.extraction import extract_capture
     from planwatch.records import Capture
 
     try:

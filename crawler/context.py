@@ -3,8 +3,9 @@
 Scrapy runs every spider of a process on one reactor thread. What must not run
 there is given to thread pools here:
 
-- extraction (``extract_capture``: CPU-bound, trafilatura) to ``extract_workers``
-  threads, so downloading continues while pages are parsed;
+- extraction (``extract_or_reason``: CPU-bound, trafilatura) to an
+  ``ExtractionPool``: threads at first, worker processes once pages queue up,
+  so downloading continues while pages are parsed and a large crawl uses every core;
 - every database write to one writer thread, because SQLite has one writer and
   the order of writes should not depend on thread scheduling;
 - database reads (known URLs, validators) to the reactor's own small pool.
@@ -25,11 +26,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
+from crawler.extraction_pool import ExtractionPool
 from crawler.summary import CrawlSummary, SourceReport
 from crawler.warc import WarcRecorder
 from planwatch.config import Config, Source
-from planwatch.pipeline import Pipeline, ProcessResult, extract_capture
-from planwatch.records import Article, Capture, Extraction
+from planwatch.pipeline import Pipeline, ProcessResult
+from planwatch.records import Capture
 
 log = logging.getLogger("planwatch.crawler")
 
@@ -61,7 +63,8 @@ class CrawlContext:
         self.claimed: set[str] = set()
         self.storage_failed: str | None = None  # the one line, once the database took nothing more
         self.started_at = datetime.now(timezone.utc)
-        self._extract_pool: Any = None
+        crawl = config.crawl
+        self.extraction = ExtractionPool(crawl.extract_workers, crawl.extract_processes, crawl.extract_backlog)
         self._writer_pool: Any = None
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -89,23 +92,20 @@ class CrawlContext:
         assert cls._current is not None
         return cls._current
 
-    def _pools(self) -> tuple[Any, Any]:
-        if self._extract_pool is None:
+    def _writer(self) -> Any:
+        if self._writer_pool is None:
             from twisted.internet import reactor
             from twisted.python.threadpool import ThreadPool
 
-            workers = self.config.crawl.extract_workers
-            self._extract_pool = ThreadPool(minthreads=1, maxthreads=workers, name="planwatch-extract")
             self._writer_pool = ThreadPool(minthreads=1, maxthreads=1, name="planwatch-writer")
-            for pool in (self._extract_pool, self._writer_pool):
-                pool.start()
-                reactor.addSystemEventTrigger("during", "shutdown", pool.stop)  # type: ignore[attr-defined,arg-type]
-        return self._extract_pool, self._writer_pool
+            self._writer_pool.start()
+            reactor.addSystemEventTrigger("during", "shutdown", self._writer_pool.stop)  # type: ignore[attr-defined,arg-type]
+        return self._writer_pool
 
     def close(self) -> None:
-        for pool in (self._extract_pool, self._writer_pool):
-            if pool is not None and pool.started:
-                pool.stop()
+        self.extraction.close()
+        if self._writer_pool is not None and self._writer_pool.started:
+            self._writer_pool.stop()
         if self.recorder is not None:
             self.recorder.close()
         self.database.dispose()
@@ -145,13 +145,6 @@ class CrawlContext:
 
     # --- work off the reactor thread ------------------------------------------------------
 
-    async def _in_pool(self, pool: Any, func: Callable[..., T], *args: Any) -> T:
-        from scrapy.utils.defer import maybe_deferred_to_future
-        from twisted.internet import reactor
-        from twisted.internet.threads import deferToThreadPool
-
-        return await maybe_deferred_to_future(deferToThreadPool(reactor, pool, func, *args))  # type: ignore[arg-type]
-
     async def _read(self, func: Callable[..., T], *args: Any) -> T:
         from scrapy.utils.defer import maybe_deferred_to_future
         from twisted.internet.threads import deferToThread
@@ -159,16 +152,19 @@ class CrawlContext:
         return await maybe_deferred_to_future(deferToThread(func, *args))
 
     async def _write(self, func: Callable[..., T], *args: Any) -> T:
-        return await self._in_pool(self._pools()[1], func, *args)
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet import reactor
+        from twisted.internet.threads import deferToThreadPool
+
+        deferred = deferToThreadPool(reactor, self._writer(), func, *args)  # type: ignore[arg-type]
+        return await maybe_deferred_to_future(deferred)
 
     async def process(self, capture: Capture) -> ProcessResult:
-        """Extract in a worker thread, store in the writer thread: ``Pipeline.process`` split in two."""
-        extracted = await self._in_pool(self._pools()[0], _extract_or_reason, capture)
+        """Extract in the extraction pool, store in the writer thread: ``Pipeline.process`` split in two."""
+        extracted = await self.extraction.extract(capture)
         if isinstance(extracted, str):
-            log.info("rejected %s: %s", capture.url, extracted)
-            return ProcessResult(capture.origin or capture.url, "rejected", extracted)
-        article, extraction = extracted
-        return await self._write(self.pipeline.store, capture, article, extraction)
+            return self.pipeline.rejected(capture, extracted)
+        return await self._write(self.pipeline.store, capture, *extracted)
 
     async def known_articles(self, pairs: list[tuple[str, str]]) -> set[str]:
         """The canonical URLs of ``(fetched URL, canonical URL)`` pairs whose article is stored.
@@ -242,12 +238,3 @@ class CrawlContext:
             errors=report.errors + report.rejected, message=report.message,
         ))
 
-
-def _extract_or_reason(capture: Capture) -> tuple[Article, Extraction] | str:
-    """``extract_capture`` with its refusal turned into the one-line reason (exceptions don't cross well)."""
-    from extractors.article import ExtractionError
-
-    try:
-        return extract_capture(capture)
-    except ExtractionError as exc:
-        return str(exc)

@@ -148,9 +148,6 @@ class Frontier:
             "SCHEDULER": "crawler.distributed.DistributedScheduler",
             SETTING: asdict(self),
             "SPIDER_MIDDLEWARES": {"crawler.distributed.DistributedStartMiddleware": 10},
-            # Scrapy starts this many tasks for every response's output; a page yields one item
-            # or a list page's links, so the default of 100 is CPU spent on nothing.
-            "CONCURRENT_ITEMS": 16,
         }
 
     def display_url(self) -> str:

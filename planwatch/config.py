@@ -63,7 +63,9 @@ class CrawlSettings(_Section):
     max_retry_after: float = Field(300.0, ge=0, le=86400)  # a longer Retry-After gives the page up
     max_pages: int = Field(5, ge=1, le=1000)  # default paging depth for listings and searches
     max_articles: int = Field(200, ge=1, le=100_000)  # article fetches per source and run; the rest wait
-    extract_workers: int = Field(2, ge=1, le=64)
+    extract_workers: int = Field(2, ge=1, le=64)  # threads, while few pages wait for extraction
+    extract_processes: int | None = Field(None, ge=0, le=64)  # None: one per core, 0: threads only
+    extract_backlog: int = Field(8, ge=0, le=10_000)  # pages waiting for extraction before processes start
 
 
 class Source(_Section):

@@ -1,6 +1,6 @@
 """The one processing path every capture takes, live or replayed.
 
-``extract_capture`` is the pure part (Capture → Article → Extraction, no I/O);
+``planwatch.extraction`` is the pure part (Capture → Article → Extraction, no I/O);
 ``Pipeline.process`` adds storage and digest queuing. The crawler's item pipeline
 and ``planwatch replay`` both call ``Pipeline.process``, so a replay test runs
 exactly what production runs.
@@ -11,9 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from extractors.article import ExtractionError, capture_to_article
-from extractors.error_pages import error_page_reason
-from extractors.plan import extract_plan
+from planwatch.extraction import extract_or_reason
 from planwatch.records import Article, Capture, Extraction
 from storage.db import Database
 from storage.repository import StoreOutcome, store_extraction
@@ -70,15 +68,6 @@ class RunSummary:
             self.new_plans += int(result.outcome.plan_new)
 
 
-def extract_capture(capture: Capture) -> tuple[Article, Extraction]:
-    """Capture → Article → Extraction; raises ExtractionError with a one-line reason."""
-    article = capture_to_article(capture)
-    error_page = error_page_reason(article.text)
-    if error_page is not None:  # not stored, so the URL is read again once the article is there
-        raise ExtractionError(error_page)
-    return article, extract_plan(article)
-
-
 class Pipeline:
     """Extract, judge, store and queue: the same for the crawler and for replay."""
 
@@ -86,17 +75,15 @@ class Pipeline:
         self.db = db
 
     def process(self, capture: Capture) -> ProcessResult:
-        try:
-            article, extraction = extract_capture(capture)
-        except ExtractionError as exc:
-            log.info("rejected %s: %s", capture.origin or capture.url, exc)
-            return ProcessResult(capture.origin or capture.url, "rejected", str(exc))
-        except Exception as exc:  # an extractor bug costs this capture, not the whole replay
-            log.debug("extracting %s failed", capture.origin or capture.url, exc_info=True)
-            first = str(exc).splitlines()[0] if str(exc) else ""
-            reason = f"extraction failed: {type(exc).__name__}: {first}".rstrip(": ")
-            return ProcessResult(capture.origin or capture.url, "rejected", reason)
-        return self.store(capture, article, extraction)
+        extracted = extract_or_reason(capture)
+        if isinstance(extracted, str):
+            return self.rejected(capture, extracted)
+        return self.store(capture, *extracted)
+
+    @staticmethod
+    def rejected(capture: Capture, reason: str) -> ProcessResult:
+        log.info("rejected %s: %s", capture.origin or capture.url, reason)
+        return ProcessResult(capture.origin or capture.url, "rejected", reason)
 
     def store(self, capture: Capture, article: Article, extraction: Extraction) -> ProcessResult:
         # A transaction that lost a race to another writer is run again from scratch.

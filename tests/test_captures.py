@@ -92,12 +92,13 @@ def test_text_and_html_files_are_one_capture_each(tmp_path):
 
 def test_an_extractor_bug_costs_one_capture_not_the_replay(tmp_path, monkeypatch):
     """A failure the extractors did not foresee is one rejected capture with its reason."""
+    import planwatch.extraction as extraction
     import planwatch.pipeline as pipeline
 
     def broken(capture):
         raise KeyError("unexpected markup")
 
-    monkeypatch.setattr(pipeline, "extract_capture", broken)
+    monkeypatch.setattr(extraction, "extract_capture", broken)
     result = pipeline.Pipeline(db=None).process(next(read_captures(_one_text(tmp_path))))
     assert result.status == "rejected"
     assert result.reason == "extraction failed: KeyError: 'unexpected markup'"

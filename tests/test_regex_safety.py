@@ -38,7 +38,7 @@ import pytest
 
 import extractors
 from extractors.article import ExtractionError
-from planwatch.pipeline import extract_capture
+from planwatch.extraction import extract_capture
 from planwatch.records import Capture
 
 SMALL, LARGE = 10_000, 100_000

@@ -111,7 +111,7 @@ def _print_summary(summary, report) -> None:
 def extract(path: Path, as_json: bool) -> None:
     """Show what the pipeline extracts from one capture, storing nothing."""
     from extractors.article import ExtractionError
-    from planwatch.pipeline import extract_capture
+    from planwatch.extraction import extract_capture
     from planwatch.records import article_to_json
 
     outputs = []
