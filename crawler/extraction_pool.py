@@ -28,7 +28,6 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
-from planwatch.extraction import extract_or_reason
 from planwatch.records import Article, Capture, Extraction
 
 log = logging.getLogger("planwatch.crawler")
@@ -36,7 +35,7 @@ log = logging.getLogger("planwatch.crawler")
 Extracted = tuple[Article, Extraction] | str
 
 # The extractors' import graph, loaded once in the forkserver so that each worker is a cheap fork.
-PRELOAD = ["planwatch.extraction"]
+PRELOAD = ["planwatch.extraction", "datasketch"]
 DEFAULT_BACKLOG = 8
 
 
@@ -62,15 +61,24 @@ class ExtractionPool:
     """
 
     def __init__(self, threads: int, processes: int | None = None, backlog: int = DEFAULT_BACKLOG,
-                 extract: Callable[[Capture], Extracted] = extract_or_reason) -> None:
+                 extract: Callable[[Capture], Extracted] | None = None) -> None:
         self.threads = threads
         self.processes = default_processes() if processes is None else processes
         self.backlog = backlog
-        self.function = extract
+        self._function = extract
         self.waiting = 0  # captures handed to ``extract`` and not finished
         self.started_processes = 0  # pools started (more than one after a worker died)
         self._threads: ThreadPoolExecutor | None = None
         self._processes: ProcessPoolExecutor | None = None
+
+    @property
+    def function(self) -> Callable[[Capture], Extracted]:
+        # Imported at the first page: a crawl that finds nothing new never loads the extractors.
+        if self._function is None:
+            from planwatch.extraction import extract_or_reason
+
+            self._function = extract_or_reason
+        return self._function
 
     async def extract(self, capture: Capture) -> Extracted:
         self.waiting += 1

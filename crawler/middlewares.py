@@ -224,7 +224,12 @@ def _header(response: Response, name: str) -> str | None:
 
 
 class EncodingMiddleware:
-    """Re-labels text responses with the encoding ``decode_page`` finds (the source's override first)."""
+    """Re-labels text responses with the encoding ``decode_page`` finds (the source's override first).
+
+    Article pages are left alone: the spider hands their raw bytes to extraction, which
+    decodes them with the same ``decode_page`` (in a worker), so decoding them here too
+    would only cost the crawl's busiest thread a second pass over every page.
+    """
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -235,6 +240,8 @@ class EncodingMiddleware:
 
     def process_response(self, request: Request, response: Response) -> Response:
         if not isinstance(response, TextResponse) or not response.body:
+            return response
+        if request.meta.get("planwatch_role") == "article":
             return response
         from extractors.encoding import DecodeError, decode_page
 

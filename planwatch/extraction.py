@@ -1,7 +1,8 @@
 """The pure part of processing a capture: Capture → Article → Extraction, no I/O.
 
 Kept apart from ``planwatch.pipeline`` (which stores) so that an extraction worker
-process imports the extractors only, not the storage layer.
+process imports the extractors only, not the storage layer (``storage.neardup`` is
+plain text hashing).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from extractors.article import ExtractionError, capture_to_article
 from extractors.error_pages import error_page_reason
 from extractors.plan import extract_plan
 from planwatch.records import Article, Capture, Extraction
+from storage import neardup
 
 log = logging.getLogger("planwatch.pipeline")
 
@@ -22,7 +24,10 @@ def extract_capture(capture: Capture) -> tuple[Article, Extraction]:
     error_page = error_page_reason(article.text)
     if error_page is not None:  # not stored, so the URL is read again once the article is there
         raise ExtractionError(error_page)
-    return article, extract_plan(article)
+    extraction = extract_plan(article)
+    if extraction.relevance.relevant:  # only relevant articles are compared with others
+        extraction.signature = neardup.signature(article.text)
+    return article, extraction
 
 
 def extract_or_reason(capture: Capture) -> tuple[Article, Extraction] | str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from planwatch.extraction import extract_or_reason
 from planwatch.records import Article, Capture, Extraction
 from storage.db import Database
 from storage.repository import StoreOutcome, store_extraction
@@ -75,6 +74,9 @@ class Pipeline:
         self.db = db
 
     def process(self, capture: Capture) -> ProcessResult:
+        # Imported here: the crawler extracts in its own pool and only stores through this class.
+        from planwatch.extraction import extract_or_reason
+
         extracted = extract_or_reason(capture)
         if isinstance(extracted, str):
             return self.rejected(capture, extracted)

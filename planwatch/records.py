@@ -136,6 +136,9 @@ class Extraction:
     event: EventFacts | None = None
     committee: Committee | None = None
     partners: list[str] = field(default_factory=list)
+    # MinHash of the text (storage.neardup) of a relevant article, made with the extraction so
+    # that the crawl's worker processes, not its single writer, pay for it.
+    signature: bytes | None = None
 
 
 def article_to_json(article: Article, extraction: Extraction | None) -> dict[str, Any]:

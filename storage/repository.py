@@ -95,7 +95,7 @@ def store_extraction(
     if not extraction.relevance.relevant:
         return outcome
     if extraction.plan is None:
-        if not is_news_told(session, article, article_id):
+        if not is_news_told(session, article, article_id, extraction.signature):
             item_id = queue_item(session, "news", f"news:{article_id}", article_id=article_id)
             outcome.digest_item_ids += [item_id] if item_id is not None else []
         return outcome
@@ -115,7 +115,7 @@ def merge_into_plan(session: Session, outcome: StoreOutcome, article: Article, e
     plan, plan_new = find_or_create_plan(session, wanted, facts.province, on, event_facts.type)
     plan = lock_plan_row(session, plan.id)
 
-    signature = neardup.to_bytes(neardup.text_minhash(article.text))
+    signature = extraction.signature or neardup.signature(article.text)
     incoming = timeline.EventKey(event_facts.type, event_facts.date, event_facts.precision, published, signature)
     event, event_new = find_or_create_event(session, plan.id, incoming)
     insert_ignore(session, m.EventSource, {"event_id": event.id, "article_id": outcome.article_id})
@@ -375,7 +375,7 @@ def queue_item(
     return insert_ignore(session, m.DigestItem, values, conflict=["dedup_key"], returning=m.DigestItem.id)
 
 
-def is_news_told(session: Session, article: Article, article_id: int) -> bool:
+def is_news_told(session: Session, article: Article, article_id: int, extraction_signature: bytes | None = None) -> bool:
     """True when a news item already tells a near-duplicate of ``article`` (another outlet's copy)."""
     lock_named(session, "news")
     published = kst_naive(article.published)
@@ -391,9 +391,9 @@ def is_news_told(session: Session, article: Article, article_id: int) -> bool:
         query = query.where(m.Article.published.between(published - window, published + window))
     else:
         query = query.where(m.DigestItem.created_at >= m.utcnow() - timedelta(days=timeline.SAME_DAY_WINDOW))
-    signature = neardup.text_minhash(article.text)
+    signature = extraction_signature or neardup.signature(article.text)
     return any(
-        neardup.similarity(signature, neardup.text_minhash(text)) >= timeline.NEAR_DUP_THRESHOLD
+        neardup.signature_similarity(signature, neardup.signature(text)) >= timeline.NEAR_DUP_THRESHOLD
         for text in session.scalars(query)
     )
 

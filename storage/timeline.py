@@ -65,7 +65,7 @@ def within(a: date | None, b: date | None, days: int) -> bool:
 def text_similarity(a: EventKey, b: EventKey) -> float:
     if a.minhash is None or b.minhash is None:
         return 0.0
-    return neardup.similarity(neardup.from_bytes(a.minhash), neardup.from_bytes(b.minhash))
+    return neardup.signature_similarity(a.minhash, b.minhash)
 
 
 def match_score(stored: EventKey, incoming: EventKey) -> float | None:

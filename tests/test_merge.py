@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from planwatch.records import Committee, Counts, PlanFacts
 from storage import identity, neardup, timeline
 from storage.merge import ChangeRecord, PlanState, advance_stage, merge_plan, title_fingerprint
@@ -231,3 +233,21 @@ def test_minhash_survives_bytes_and_separates_texts():
     assert neardup.similarity(neardup.from_bytes(neardup.to_bytes(a)), a) == 1.0
     assert neardup.text_similarity(ANYANG_TEXT, BUCHEON_TEXT) < 0.1
     assert neardup.text_similarity(ANYANG_TEXT, ANYANG_TEXT.replace("개최했다", "열었다")) > 0.8
+
+
+def test_stored_signatures_compare_as_datasketch_compares_them():
+    texts = [ANYANG_TEXT, BUCHEON_TEXT, ANYANG_TEXT.replace("개최했다", "열었다"), ANYANG_TEXT[: len(ANYANG_TEXT) // 2]]
+    for a in texts:
+        for b in texts:
+            stored_a, stored_b = neardup.signature(a), neardup.signature(b)
+            expected = neardup.similarity(neardup.from_bytes(stored_a), neardup.from_bytes(stored_b))
+            assert neardup.signature_similarity(stored_a, stored_b) == pytest.approx(expected, abs=1e-12)
+
+
+def test_a_signature_of_another_shape_is_read_by_datasketch():
+    from datasketch import LeanMinHash, MinHash
+
+    other = MinHash(num_perm=neardup.NUM_PERM, seed=neardup.SEED + 1)
+    other.update_batch(neardup.shingles(ANYANG_TEXT))
+    with pytest.raises(ValueError):  # datasketch refuses to compare different seeds; so do we
+        neardup.signature_similarity(neardup.signature(ANYANG_TEXT), neardup.to_bytes(LeanMinHash(other)))
