@@ -82,6 +82,7 @@ class RunFigures:
     requests: dict[str, int] = field(default_factory=dict)
     ok: bool = True
     note: str = ""
+    peak_pss: int = 0
 
     @property
     def pages_per_s(self) -> float:
@@ -255,9 +256,10 @@ def run_planwatch(root: Path, n: int, base_url: str, runs: int, log: Path, workd
         stored = stored_articles(db) if db.exists() else []
         ok = measured.returncode == 0 and len(stored) == n
         note = "" if ok else f"exit {measured.returncode}, {len(stored)} of {n} stored: {_last_line(measured.stderr)}"
-        result.runs.append(RunFigures(len(stored), measured.wall, measured.cpu, measured.peak_rss, requests, ok, note))
+        result.runs.append(RunFigures(len(stored), measured.wall, measured.cpu, measured.peak_rss, requests, ok, note,
+                                      measured.peak_pss))
         print(f"  planwatch run {r + 1}: {measured.wall:.1f} s, {len(stored)} stored, "
-              f"{measured.peak_rss / 2**20:.0f} MB peak {note}", flush=True)
+              f"{measured.peak_pss / 2**20:.0f} MB peak PSS {note}", flush=True)
     result.site_quality = site_quality(expected, {u: t for u, t, _ in stored})
     return result, db, stored
 
@@ -313,18 +315,21 @@ def run_ceiling(root: Path, runs: int, expected: dict[int, str], base_url: str) 
                         version=trafilatura.__version__)
     files = sorted(str(p) for p in (root / "www" / "news" / "articleView").glob("*.html"))
     texts: dict[str, str] = {}
+    me = psutil.Process()
     for _ in range(runs):
+        others = {p.pid for p in me.children()}  # the site's server
         with ProcessPoolExecutor(CEILING_PROCESSES) as pool:
             list(pool.map(_warm, range(CEILING_PROCESSES)))
-            cpu_before = sum(p.cpu_times().user + p.cpu_times().system for p in psutil.Process().children())
+            workers = [p for p in me.children() if p.pid not in others]
+            cpu_before = sum(p.cpu_times().user + p.cpu_times().system for p in workers)
             started = time.perf_counter()
             out = dict(pool.map(_extract_file, files, chunksize=16))
             wall = time.perf_counter() - started
-            children = psutil.Process().children()
-            cpu = sum(p.cpu_times().user + p.cpu_times().system for p in children) - cpu_before
-            rss = sum(p.memory_info().rss for p in children) + psutil.Process().memory_info().rss
+            cpu = sum(p.cpu_times().user + p.cpu_times().system for p in workers) - cpu_before
+            memory = [p.memory_full_info() for p in [me, *workers]]
+            rss, pss = sum(m.rss for m in memory), sum(getattr(m, "pss", m.rss) for m in memory)
         texts = out
-        result.runs.append(RunFigures(len(files), wall, cpu, rss))
+        result.runs.append(RunFigures(len(files), wall, cpu, rss, peak_pss=pss))
         print(f"  ceiling: {len(files) / wall:.1f} pages/s", flush=True)
     result.site_quality = site_quality(
         expected, {f"{base_url}/news/articleView.html?idxno={Path(p).stem}": t for p, t in texts.items()})
@@ -354,7 +359,7 @@ def run_peers(root: Path, n: int, base_url: str, runs: int, log: Path, expected:
             pages = len([u for u in texts if IDXNO.search(u)])
             np_result.runs.append(RunFigures(pages, measured.wall, measured.cpu, measured.peak_rss, reqs,
                                              measured.returncode == 0 and pages > 0, _last_line(measured.stderr)
-                                             if measured.returncode else ""))
+                                             if measured.returncode else "", peak_pss=measured.peak_pss))
             print(f"  news-please run {r + 1}: {measured.wall:.1f} s, {pages} articles", flush=True)
     else:
         # news-please's crawler turns the start URL into Scrapy's allowed_domains with the port in
@@ -382,7 +387,7 @@ def run_peers(root: Path, n: int, base_url: str, runs: int, log: Path, expected:
         measured, texts = runners.run_trafilatura_cli(venvs, OUT / "peer-runs" / "trafilatura", base_url)
         reqs = dict(count_requests(read_log(log, first)))
         tr_result.runs.append(RunFigures(len(texts), measured.wall, measured.cpu, measured.peak_rss, reqs,
-                                         measured.returncode == 0 and len(texts) > 0))
+                                         measured.returncode == 0 and len(texts) > 0, peak_pss=measured.peak_pss))
         print(f"  trafilatura CLI run {r + 1}: {measured.wall:.1f} s, {len(texts)} articles", flush=True)
     tr_result.site_quality = site_quality(expected, texts)
     results.append(tr_result)
@@ -395,7 +400,7 @@ def run_peers(root: Path, n: int, base_url: str, runs: int, log: Path, expected:
         reqs = dict(count_requests(read_log(log, first)))
         pages = sum(1 for t in texts.values() if t)
         n4_result.runs.append(RunFigures(pages, measured.wall, measured.cpu, measured.peak_rss, reqs,
-                                         measured.returncode == 0 and pages > 0))
+                                         measured.returncode == 0 and pages > 0, peak_pss=measured.peak_pss))
         print(f"  newspaper4k run {r + 1}: {measured.wall:.1f} s, {pages} articles", flush=True)
     n4_result.site_quality = site_quality(expected, texts)
     results.append(n4_result)
@@ -474,7 +479,7 @@ def render(sizes: list[SizeResult], real: dict[str, dict[str, quality.Score]], m
         pw = size.planwatch
         pw_rate = pw.med("pages_per_s")
         lines += [f"## {size.n:,} pages", "",
-                  "| tool | how | pages/s | CPU s/page | peak RSS MB | body F1 on the site (P/R) | planwatch × |",
+                  "| tool | how | pages/s | CPU s/page | peak PSS MB (RSS sum) | body F1 on the site (P/R) | planwatch × |",
                   "| --- | --- | ---: | ---: | ---: | --- | ---: |"]
         for tool in [pw, size.ceiling, *size.peers]:
             rate = tool.med("pages_per_s")
@@ -483,7 +488,7 @@ def render(sizes: list[SizeResult], real: dict[str, dict[str, quality.Score]], m
             how = tool.how + (f" — {notes}" if notes else "")
             name = f"{tool.name} {tool.version}".strip()
             lines.append(f"| {name} | {how} | {fmt(rate)} | {fmt(tool.med('cpu_per_page'), 4)} | "
-                         f"{mb(tool.med('peak_rss'))} | {f1(tool.site_quality)} | {ratio} |")
+                         f"{mb(tool.med('peak_pss'))} ({mb(tool.med('peak_rss'))}) | {f1(tool.site_quality)} | {ratio} |")
         lines += ["", f"Plan articles on the site: {size.plan_articles}; planwatch judged {size.relevant_found} "
                   f"relevant, {size.relevant_true} of them plan articles.", ""]
         inc = size.incremental
@@ -501,13 +506,13 @@ def render(sizes: list[SizeResult], real: dict[str, dict[str, quality.Score]], m
     if len(sizes) > 1:
         small, large = sizes[0], sizes[-1]
         t_ratio = large.planwatch.med("wall") / small.planwatch.med("wall")
-        m_ratio = large.planwatch.med("peak_rss") / small.planwatch.med("peak_rss")
+        m_ratio = large.planwatch.med("peak_pss") / small.planwatch.med("peak_pss")
         lines += ["## Scaling", "",
                   f"| planwatch | {small.n:,} pages | {large.n:,} pages | ratio | linear would be |",
                   "| --- | ---: | ---: | ---: | ---: |",
                   f"| crawl time s | {fmt(small.planwatch.med('wall'))} | {fmt(large.planwatch.med('wall'))} | "
                   f"{fmt(t_ratio, 2)} | {large.n / small.n:.0f} |",
-                  f"| peak RSS MB | {mb(small.planwatch.med('peak_rss'))} | {mb(large.planwatch.med('peak_rss'))} | "
+                  f"| peak PSS MB | {mb(small.planwatch.med('peak_pss'))} | {mb(large.planwatch.med('peak_pss'))} | "
                   f"{fmt(m_ratio, 2)} | 1.00 (target ≤ 1.15) |", ""]
     if real:
         lines += ["## Body text on real pages (ground truth in the shared corpus)", "",
@@ -555,7 +560,7 @@ def targets(sizes: list[SizeResult], real: dict[str, dict[str, quality.Score]]) 
             row(f"+1% new: exactly the new ones stored ({s.n:,} pages)", f"{inc.grown_stored} of {inc.new_articles}",
                 inc.grown_exact)
     if len(sizes) > 1:
-        m = sizes[-1].planwatch.med("peak_rss") / sizes[0].planwatch.med("peak_rss")
+        m = sizes[-1].planwatch.med("peak_pss") / sizes[0].planwatch.med("peak_pss")
         row(f"peak memory at {sizes[-1].n:,} within 15% of {sizes[0].n:,}", f"{m:.2f}×", m <= 1.15)
     return out
 
