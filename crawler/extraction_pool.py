@@ -23,7 +23,10 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
 import signal
+import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -47,9 +50,32 @@ def default_processes() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _worker_started() -> None:
+def _worker_started(crawl_pid: int) -> None:
     # Ctrl-C reaches the whole process group; the crawl process decides what stops, not the workers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_with, args=(crawl_pid,), name="planwatch-crawl-watch", daemon=True).start()
+
+
+def _exit_with(crawl_pid: int) -> None:
+    """End this worker when the crawl process ends, however it ends.
+
+    A worker outlives a crawl that was killed (SIGKILL, the OOM killer): it waits on
+    its call queue, whose write end it holds itself, and it holds the forkserver's
+    liveness pipe, so neither it nor the forkserver would ever see the crawl go.
+    """
+    try:
+        fd = os.pidfd_open(crawl_pid)
+    except ProcessLookupError:
+        os._exit(0)
+    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+): poll
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(crawl_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+    select.select([fd], [], [])  # readable once the process has exited
+    os._exit(0)
 
 
 class ExtractionPool:
@@ -110,7 +136,8 @@ class ExtractionPool:
         context.set_forkserver_preload(PRELOAD)
         self.started_processes += 1
         log.info("%d pages wait for extraction: starting %d extraction processes", self.waiting, self.processes)
-        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_worker_started)
+        return ProcessPoolExecutor(self.processes, mp_context=context, initializer=_worker_started,
+                                   initargs=(os.getpid(),))
 
     async def _in_process(self, capture: Capture) -> Extracted:
         executor = self._processes

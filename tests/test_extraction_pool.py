@@ -161,3 +161,34 @@ url = "{hanbit.url('/sitemap.xml')}"
     assert sum(1 for row in live.values() if row[3]) >= 1  # plan news among them, judged the same way
     summary = json.loads(crawl.stdout)
     assert sum(s["new_articles"] for s in summary["sources"]) == len(live)
+
+
+# The crawl process of the next test: starts a pool's worker processes, says so, then waits to be killed.
+POOL_OWNER = """
+import asyncio, sys, time
+from crawler.extraction_pool import ExtractionPool
+from planwatch.records import Capture
+
+async def main():
+    pool = ExtractionPool(threads=1, processes=2, backlog=0)
+    await pool.extract(Capture(body="안양시 본문".encode(), kind="text", url="http://test.invalid/1"))
+    print("ready", flush=True)
+    time.sleep(120)
+
+asyncio.run(main())
+"""
+
+
+def test_worker_processes_end_when_the_crawl_process_is_killed():
+    import psutil
+
+    owner = subprocess.Popen([sys.executable, "-c", POOL_OWNER], stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None and owner.stdout.readline().strip() == "ready"
+        descendants = psutil.Process(owner.pid).children(recursive=True)
+        assert len(descendants) >= 3  # the forkserver and two workers (and multiprocessing's resource tracker)
+    finally:
+        owner.kill()
+        owner.wait()
+    gone, alive = psutil.wait_procs(descendants, timeout=15)
+    assert alive == [], [p.cmdline()[-1][:80] for p in alive]
