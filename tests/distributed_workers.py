@@ -40,6 +40,7 @@ retry_backoff = 0
 max_pages = 200
 max_articles = 100000
 extract_workers = 1
+extract_processes = 0   # the workers are the processes: several share this machine's cores
 timeout = 20
 
 [distributed]
