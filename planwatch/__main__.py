@@ -1,5 +1,5 @@
 """``python -m planwatch`` runs the command line."""
 
-from planwatch.cli import main
+from planwatch.cli import run
 
-main()
+run()

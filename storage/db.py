@@ -29,6 +29,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+# The newest migration's revision, so that opening a database already at head needs no Alembic
+# (importing it is a tenth of a second of every command); tests/test_migrations.py keeps it true.
+SCHEMA_HEAD = "0001"
 DEFAULT_DB_URL = "sqlite:///planwatch.db"
 DEFAULT_BUSY_TIMEOUT = 15.0  # seconds one SQLite statement waits for another writer
 LOCK_RETRIES = 3  # times a transaction is retried after the database stayed locked
@@ -205,6 +208,19 @@ def head_revision() -> str:
     return head
 
 
+def is_at_head(engine: Engine) -> bool:
+    """True when ``alembic_version`` holds ``SCHEMA_HEAD``; read with plain SQL, Alembic not imported."""
+    from sqlalchemy import inspect, text
+
+    try:
+        with engine.execution_options(planwatch_read_only=True).connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return False
+            return list(conn.execute(text("SELECT version_num FROM alembic_version")).scalars()) == [SCHEMA_HEAD]
+    except DBAPIError as exc:
+        raise StorageError(describe_error(exc, str(engine.url))) from exc
+
+
 def current_revision(engine: Engine) -> str | None:
     """The schema revision stored in the database (None for an empty database)."""
     from alembic.runtime.migration import MigrationContext
@@ -358,6 +374,8 @@ def _run_alembic(engine: Engine, direction: str, revision: str) -> None:
 
 def _migrate_to_head(engine: Engine) -> None:
     """Bring a SQLite database to head; BEGIN IMMEDIATE makes concurrent openers queue up."""
+    if is_at_head(engine):
+        return
     head = head_revision()
     for attempt in range(1, LOCK_RETRIES + 1):
         try:
@@ -372,6 +390,8 @@ def _migrate_to_head(engine: Engine) -> None:
 
 
 def _require_head(db: Database) -> None:
+    if is_at_head(db.engine):
+        return
     current = current_revision(db.engine)
     head = head_revision()
     if current == head:

@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
 from storage.db import (
+    SCHEMA_HEAD,
     StorageError,
     current_revision,
     downgrade,
@@ -112,3 +113,19 @@ def test_migrations_are_packaged():
     migrations = ROOT / "storage" / "migrations"
     assert (migrations / "env.py").is_file() and (migrations / "script.py.mako").is_file()
     assert any(p.name.startswith(head_revision()) for p in (migrations / "versions").glob("*.py"))
+
+
+def test_the_schema_head_constant_is_alembics_head():
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_opening_a_database_at_head_imports_no_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'pw.db'}"
+    open_database(url).dispose()  # creates and migrates it
+    code = (f"import sys; from storage.db import open_database; open_database({url!r}).dispose(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

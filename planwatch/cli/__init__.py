@@ -131,3 +131,19 @@ def main(ctx: click.Context, config_file: str | None, db_url: str | None, outbox
         db_url=db_url or default_db_url(),
         outbox=outbox or Path(os.environ.get("PLANWATCH_OUTBOX") or "outbox"),
     )
+
+
+def run() -> None:
+    """The ``planwatch`` program: the command line, then a quick exit.
+
+    A crawl leaves ~150,000 objects alive; the interpreter's final garbage
+    collections over them took 0.5 s, a third of a crawl that finds nothing new.
+    Everything the command wrote is closed or flushed by the time it returns, so
+    the heap is frozen and those collections skip it.
+    """
+    import gc
+
+    try:
+        main()
+    finally:
+        gc.freeze()
