@@ -99,12 +99,17 @@ def test_a_crawl_waits_for_another_writers_lock_and_stores_everything(tmp_path: 
                                     "--no-digest"), tmp_path)
         wait_for(lambda: db_path.exists() and _count_or_zero(db_path) >= 4, 60, "the first articles")
         locker = hold_exclusive_lock(db_path, 4.0)
-        during = []
-        while locker.poll() is None:  # WAL: readers go on while the writer is locked out
-            during.append(sqlite_count(db_path))
+        samples = []  # (count, when it was read): WAL lets readers go on while the writer is locked out
+        while locker.poll() is None:
+            samples.append((sqlite_count(db_path), time.monotonic()))
             time.sleep(0.2)
+        assert locker.stdout is not None
+        released = float(locker.stdout.read().split()[-1])  # the locker's "released <monotonic time>"
         result = finish(child, timeout=120)
     assert result.returncode == 0, result.stderr
+    # Only the counts read before the lock was released: the crawl stores the moment it is.
+    during = [count for count, read_at in samples if read_at < released]
+    assert len(during) >= 10
     assert len(set(during)) == 1, during  # not one article got in while the other process held the lock
     assert during[0] < len(urls)  # and the crawl still had articles to store
     report = json.loads(result.stdout)["sources"][0]
