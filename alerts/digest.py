@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from alerts.labels import COUNT_FIELDS, COUNT_LABELS, FIELD_LABELS, labels_for, stage_label
 from alerts.source_health import SourceNote, source_notes
 from planwatch.config import Config
+from planwatch.records import date_with_precision
 from storage.models import Article, DigestItem, EventSource, Plan, PlanChange, PlanEvent, Subscriber
 
 SECTION_OF_KIND: dict[str, str] = {"new_plan": "new_plans", "updated_plan": "updated_plans", "news": "news"}
@@ -153,16 +154,6 @@ def summarize(text: str | None, sentences: int = SUMMARY_SENTENCES) -> str:
 
 def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def format_event_date(value: date | None, precision: str | None) -> str | None:
-    if value is None:
-        return None
-    if precision == "year":
-        return f"{value.year:04d}"
-    if precision == "month":
-        return f"{value.year:04d}-{value.month:02d}"
-    return value.isoformat()
 
 
 def format_period(start: int | None, end: int | None, language: str) -> str | None:
@@ -360,7 +351,7 @@ def build_entry(session: Session, item: DigestItem, language: str) -> Entry | No
         headline=lead.title if lead else None,
         stage=stage,
         stage_label=stage_label(stage, language),
-        event_date=format_event_date(event.date, event.date_precision) if event else None,
+        event_date=date_with_precision(event.date, event.date_precision) if event else None,
         phase=labels_for(language)["phase"].format(phase=plan.phase) if plan and plan.phase else None,
         period=format_period(plan.period_start, plan.period_end, language) if plan else None,
         vision=plan.vision if plan else None,

@@ -102,7 +102,7 @@ class EventFacts:
         return date_with_precision(self.date, self.precision)
 
 
-def date_with_precision(day: date | None, precision: str) -> str | None:
+def date_with_precision(day: date | None, precision: str | None) -> str | None:
     """``2023-02-20`` at month precision is ``"2023-02"``: an event said to be "최근" has no day."""
     if day is None:
         return None
