@@ -67,13 +67,13 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
         raise click.ClickException(f"every source failed ({len(failed)} of {len(summary.sources)})")
 
 
-def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+def summary_table(first_rows: list[tuple[str, object]], summary) -> tuple[Table, list[tuple[str, object]]]:  # type: ignore[no-untyped-def]
+    """The two-column table of a crawl's summary and its rows: ``first_rows``, then the counts every crawl has."""
     table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
-    ok = len(summary.sources) - len(summary.failures())
     rows = [
-        ("sources crawled", f"{ok} of {len(summary.sources)}"),
+        *first_rows,
         ("pages fetched", summary.pages),
         ("articles new", summary.new_articles),
         ("  relevant", summary.relevant),
@@ -81,6 +81,12 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
         ("updated plans", summary.updated_plans),
         ("page errors", summary.errors),
     ]
+    return table, rows
+
+
+def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    ok = len(summary.sources) - len(summary.failures())
+    table, rows = summary_table([("sources crawled", f"{ok} of {len(summary.sources)}")], summary)
     rejected = summary.total("rejected")
     if rejected:
         rows.append(("pages without an article", rejected))

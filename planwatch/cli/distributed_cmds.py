@@ -19,6 +19,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from planwatch.cli.crawl_cmds import summary_table
+
 stdout = Console()
 
 REDIS_ENV = "PLANWATCH_REDIS_URL"
@@ -114,19 +116,7 @@ def print_run(run: Any, frontier: Any, as_json: bool) -> None:
                           "spiders": [asdict(s) for s in run.spiders]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
         return
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    rows = [
-        ("worker", frontier.worker_id),
-        ("requests taken", taken),
-        ("pages fetched", summary.pages),
-        ("articles new", summary.new_articles),
-        ("  relevant", summary.relevant),
-        ("new plans", summary.new_plans),
-        ("updated plans", summary.updated_plans),
-        ("page errors", summary.errors),
-    ]
+    table, rows = summary_table([("worker", frontier.worker_id), ("requests taken", taken)], summary)
     for label, value in rows:
         table.add_row(label, str(value))
     if summary.digest:
