@@ -29,6 +29,7 @@ Digest items (``DigestItem.kind``), one per thing worth telling, deduplicated by
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -393,9 +394,16 @@ def is_news_told(session: Session, article: Article, article_id: int, extraction
         query = query.where(m.DigestItem.created_at >= m.utcnow() - timedelta(days=timeline.SAME_DAY_WINDOW))
     signature = extraction_signature or neardup.signature(article.text)
     return any(
-        neardup.signature_similarity(signature, neardup.signature(text)) >= timeline.NEAR_DUP_THRESHOLD
+        neardup.signature_similarity(signature, news_signature(text)) >= timeline.NEAR_DUP_THRESHOLD
         for text in session.scalars(query)
     )
+
+
+@functools.lru_cache(maxsize=4 * NEWS_CANDIDATES)
+def news_signature(text: str) -> bytes:
+    """The signature of a told news text, made once per process: every relevant article without a
+    plan is compared with the same few hundred recent ones, whose signatures are not stored."""
+    return neardup.signature(text)
 
 
 # --- lookups for the crawler ------------------------------------------------------------------
