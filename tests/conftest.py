@@ -34,6 +34,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -112,18 +113,26 @@ def drop_pg_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="session")
-def pg_session_db_url() -> Iterator[str]:
-    """One migrated PostgreSQL database for this session (and xdist worker)."""
+@contextmanager
+def pg_database(prefix: str, migrated: bool = True) -> Iterator[str]:
+    """The URL of a new PostgreSQL database (at the schema's head unless ``migrated`` is False), dropped after."""
     from storage.db import upgrade
 
-    name = unique_db_name("s")
+    name = unique_db_name(prefix)
     create_pg_database(name)
     try:
-        upgrade(pg_url(name))
+        if migrated:
+            upgrade(pg_url(name))
         yield pg_url(name)
     finally:
         drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def pg_session_db_url() -> Iterator[str]:
+    """One migrated PostgreSQL database for this session (and xdist worker)."""
+    with pg_database("s") as url:
+        yield url
 
 
 def empty_all_tables(url: str) -> None:
@@ -171,12 +180,8 @@ def empty_db_url(db_backend: str, tmp_path: Path) -> Iterator[str]:
     if db_backend != "postgresql":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    name = unique_db_name("e")
-    create_pg_database(name)
-    try:
-        yield pg_url(name)
-    finally:
-        drop_pg_database(name)
+    with pg_database("e", migrated=False) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -184,12 +189,5 @@ def module_db_url(db_backend: str, tmp_path_factory: pytest.TempPathFactory) -> 
     if db_backend != "postgresql":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'planwatch-test.db'}"
         return
-    from storage.db import upgrade
-
-    name = unique_db_name("m")
-    create_pg_database(name)
-    try:
-        upgrade(pg_url(name))
-        yield pg_url(name)
-    finally:
-        drop_pg_database(name)
+    with pg_database("m") as url:
+        yield url

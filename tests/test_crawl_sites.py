@@ -35,6 +35,7 @@ from sites.news import (
     SEARCH_PAGES,
     SEARCH_QUERY,
     hanbit_routes,
+    hanbit_sources_toml,
     namdo_routes,
 )
 from sites.server import FixtureServer, closed_port
@@ -64,24 +65,7 @@ retry_backoff = 0
 retries = 2
 timeout = 10
 max_pages = 5
-
-[[source]]
-name = "hanbit-feed"
-preset = "ndsoft"
-url = "{hanbit.url('')}"
-
-[[source]]
-name = "hanbit-list"
-preset = "ndsoft"
-type = "listing"
-url = "{hanbit.url('/')}"
-
-[[source]]
-name = "hanbit-sitemap"
-preset = "ndsoft"
-type = "sitemap"
-url = "{hanbit.url('/sitemap.xml')}"
-
+{hanbit_sources_toml(hanbit.url)}
 [[source]]
 name = "hanbit-search"
 preset = "ndsoft"

@@ -18,7 +18,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from sites.news import hanbit_routes
+from faults_support import planwatch_cmd, run_measured
+from sites.news import hanbit_routes, hanbit_sources_toml
 from sites.server import FixtureServer
 
 from crawler.extraction_pool import ExtractionPool
@@ -104,14 +105,6 @@ def test_a_refusal_crosses_the_process_boundary_as_its_reason():
 
 # --- end to end ---------------------------------------------------------------------------------
 
-def planwatch(cwd: Path, config: Path, db: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    cmd = [sys.executable, "-m", "planwatch", "--config", str(config), "--db", f"sqlite:///{db}",
-           "--outbox", str(cwd / "outbox"), *args]
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
-    return proc
-
-
 def stored(db: Path) -> dict[str, tuple]:
     with sqlite3.connect(db) as conn:
         rows = conn.execute("SELECT canonical_url, title, text, published, relevant, relevance_score, extraction, "
@@ -133,28 +126,15 @@ retry_backoff = 0
 retries = 1
 extract_processes = 2
 extract_backlog = 0   # worker processes from the first page
-
-[[source]]
-name = "hanbit-feed"
-preset = "ndsoft"
-url = "{hanbit.url('')}"
-
-[[source]]
-name = "hanbit-list"
-preset = "ndsoft"
-type = "listing"
-url = "{hanbit.url('/')}"
-
-[[source]]
-name = "hanbit-sitemap"
-preset = "ndsoft"
-type = "sitemap"
-url = "{hanbit.url('/sitemap.xml')}"
-""", encoding="utf-8")
-        crawl = planwatch(tmp_path, config, tmp_path / "live.db", "--log-level", "INFO", "crawl", "--json",
-                          "--no-digest", "--record", str(tmp_path / "warc"))
+{hanbit_sources_toml(hanbit.url)}""", encoding="utf-8")
+        crawl = run_measured(planwatch_cmd(config, f"sqlite:///{tmp_path / 'live.db'}", "--log-level", "INFO",
+                                           "crawl", "--json", "--no-digest", "--record", str(tmp_path / "warc")),
+                             tmp_path, timeout=240, tag="crawl")
+    assert crawl.returncode == 0, crawl.stderr
     assert "starting 2 extraction processes" in crawl.stderr
-    planwatch(tmp_path, config, tmp_path / "replay.db", "replay", "--no-digest", str(tmp_path / "warc"))
+    replay = run_measured(planwatch_cmd(config, f"sqlite:///{tmp_path / 'replay.db'}", "replay", "--no-digest",
+                                        str(tmp_path / "warc")), tmp_path, timeout=240, tag="replay")
+    assert replay.returncode == 0, replay.stderr
     live, replayed = stored(tmp_path / "live.db"), stored(tmp_path / "replay.db")
     assert len(live) >= 8
     assert live == replayed

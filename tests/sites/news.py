@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from .articles import HANBIT, NAMDO, FixtureArticle
@@ -214,6 +215,28 @@ def search_path(page: int, query: str = SEARCH_QUERY) -> str:
     return "/news/articleList.html?" + urlencode(
         {"page": page, "sc_area": "A", "view_type": "sm", "sc_word": query}
     )
+
+
+def hanbit_sources_toml(url: Callable[[str], str]) -> str:
+    """The ``[[source]]`` tables of 한빛일보's feed, first list pages and sitemap; ``url`` is the server's."""
+    return f"""
+[[source]]
+name = "hanbit-feed"
+preset = "ndsoft"
+url = "{url('')}"
+
+[[source]]
+name = "hanbit-list"
+preset = "ndsoft"
+type = "listing"
+url = "{url('/')}"
+
+[[source]]
+name = "hanbit-sitemap"
+preset = "ndsoft"
+type = "sitemap"
+url = "{url('/sitemap.xml')}"
+"""
 
 
 def hanbit_routes(base: str) -> dict[str, Route]:
