@@ -130,6 +130,15 @@ def corpus_dir() -> Path:
     return Path(__file__).resolve().parent.parent.parent / "shared" / "corpus"
 
 
+def missing_corpus(root: Path | None = None) -> str | None:
+    """Why the pages with ground truth cannot be read (one line), or None when they can."""
+    base = root or corpus_dir()
+    for part in ("ko-news-html/ground-truth", "scrapinghub-article-extraction-benchmark/ground-truth.json"):
+        if not (base / part).exists():
+            return f"no {part} under {base} (set PLANWATCH_CORPUS to the shared corpus)"
+    return None
+
+
 def fundus_body(entry: dict) -> str:
     body = entry.get("body") or {}
     lines = list(body.get("summary") or [])

@@ -46,3 +46,10 @@ def test_empty_texts():
     assert quality.score("가 나", "").f1 == 0.0
     assert quality.score("words here", None).f1 == 0.0
     assert quality.score("", "").f1 == 1.0
+
+
+def test_a_missing_corpus_is_one_line_not_a_traceback(tmp_path):
+    assert quality.missing_corpus(tmp_path) == (
+        f"no ko-news-html/ground-truth under {tmp_path} (set PLANWATCH_CORPUS to the shared corpus)")
+    (tmp_path / "ko-news-html" / "ground-truth").mkdir(parents=True)
+    assert "scrapinghub-article-extraction-benchmark/ground-truth.json" in quality.missing_corpus(tmp_path)
