@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import redis
 
-from crawler.distributed import Frontier, FrontierError, check_redis, connect, current_round, one_line
+from crawler.frontier import Frontier, FrontierError, check_redis, connect, current_round, one_line
 from crawler.summary import CrawlSummary
 from crawler.worker import FrontierRun, SpiderRun
 from planwatch.config import Config

@@ -1,7 +1,7 @@
 """Running spiders on the shared frontier: a worker (``planwatch worker``), or seed and work (``crawl --distributed``).
 
 Every selected source gets its spider in one Scrapy ``CrawlerProcess``, scheduled by
-``crawler.distributed.DistributedScheduler``: the spiders take requests from the
+``crawler.frontier.scheduler.DistributedScheduler``: the spiders take requests from the
 sources' Redis queues, and what they find goes through the same item pipeline as a
 local crawl (``crawler.pipelines`` → ``planwatch.pipeline``) into the shared database.
 All spiders run side by side (not one host after the other as in a local crawl): a
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from crawler.distributed import Frontier, check_redis
+from crawler.frontier import Frontier, check_redis
 from crawler.summary import CrawlSummary
 from planwatch.config import Config, Source
 

@@ -17,18 +17,13 @@ from distributed_workers import REDIS_URL, delete_prefix, unique_prefix
 from scrapy.http import FormRequest, Request
 from scrapy.utils.request import RequestFingerprinter, request_from_dict
 
-from crawler.distributed import (
-    LEASE_META,
-    Frontier,
-    FrontierDupeFilter,
-    JsonRequestSerializer,
-    LeasedQueue,
-    Scripts,
-    current_round,
-    finish_outcome,
-    request_dict,
-    start_round,
-)
+from crawler.frontier import Frontier, current_round, start_round
+from crawler.frontier.dupefilter import FrontierDupeFilter
+from crawler.frontier.queue import LeasedQueue
+from crawler.frontier.scheduler import finish_outcome
+from crawler.frontier.scripts import Scripts
+from crawler.frontier.serialize import JsonRequestSerializer, request_dict
+from crawler.frontier.settings import LEASE_META
 
 pytestmark = pytest.mark.redis
 
@@ -262,7 +257,7 @@ def test_what_becomes_of_a_finished_requests_lease():
 def test_a_worker_stops_only_when_all_its_sources_have_been_quiet():
     from types import SimpleNamespace
 
-    from crawler.distributed import WorkerSpiders
+    from crawler.frontier.scheduler import WorkerSpiders
 
     feed, listing_ = SimpleNamespace(idle_since=100.0), SimpleNamespace(idle_since=None)
     spiders = WorkerSpiders()
@@ -335,7 +330,7 @@ def test_frontier_settings_come_from_the_configuration_and_options(tmp_path):
         "redis://127.0.0.1:6379/0", "planwatch", "both", 5.0, 120.0)
     assert f.article_ttl == 30 * 86400 and f.worker_id.count(":") == 2
     settings = f.scrapy_settings()
-    assert settings["SCHEDULER"] == "crawler.distributed.DistributedScheduler"
+    assert settings["SCHEDULER"] == "crawler.frontier.scheduler.DistributedScheduler"
     assert Frontier(**settings["PLANWATCH_FRONTIER"]) == f
     path = tmp_path / "planwatch.toml"
     path.write_text('[distributed]\nredis_url = "redis://:secret@cache:6379/0"\n')

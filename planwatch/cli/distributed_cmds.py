@@ -41,7 +41,7 @@ def parse_seconds(_ctx: click.Context, _param: click.Parameter, value: str | Non
 
 
 def make_frontier(app: Any, mode: str, redis_url: str | None = None, idle_timeout: float | None = None) -> Any:
-    from crawler.distributed import Frontier
+    from crawler.frontier import Frontier
 
     return Frontier.from_config(app.config.distributed, mode=mode,  # type: ignore[arg-type]
                                 redis_url=redis_url or os.environ.get(REDIS_ENV) or None,
@@ -49,7 +49,7 @@ def make_frontier(app: Any, mode: str, redis_url: str | None = None, idle_timeou
 
 
 def frontier_errors() -> tuple[type[Exception], ...]:
-    from crawler.distributed import FrontierError
+    from crawler.frontier import FrontierError
     from crawler.runner import CrawlError
     from storage.db import StorageError
 
