@@ -1,19 +1,18 @@
 """The pure part of processing a capture: Capture → Article → Extraction, no I/O.
 
 Kept apart from ``planwatch.pipeline`` (which stores) so that an extraction worker
-process imports the extractors only, not the storage layer (``storage.neardup`` is
-plain text hashing).
+process imports the extractors only, not the storage layer.
 """
 
 from __future__ import annotations
 
 import logging
 
+from extractors import neardup
 from extractors.article import ExtractionError, capture_to_article
 from extractors.error_pages import error_page_reason
 from extractors.plan import extract_plan
 from planwatch.records import Article, Capture, Extraction
-from storage import neardup
 
 log = logging.getLogger("planwatch.pipeline")
 

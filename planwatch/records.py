@@ -136,7 +136,7 @@ class Extraction:
     event: EventFacts | None = None
     committee: Committee | None = None
     partners: list[str] = field(default_factory=list)
-    # MinHash of the text (storage.neardup) of a relevant article, made with the extraction so
+    # MinHash of the text (extractors.neardup) of a relevant article, made with the extraction so
     # that the crawl's worker processes, not its single writer, pay for it.
     signature: bytes | None = None
 

@@ -42,8 +42,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from extractors import neardup
 from planwatch.records import Article, Capture, Committee, Counts, EventFacts, Extraction, article_to_json
-from storage import identity, neardup, timeline
+from storage import identity, timeline
 from storage import models as m
 from storage.merge import ChangeRecord, PlanState, counts_from_json, counts_json, merge_plan
 

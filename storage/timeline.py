@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from storage import neardup
+from extractors import neardup
 
 Day = date  # for annotations inside classes that have a field named ``date``
 

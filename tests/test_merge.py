@@ -6,8 +6,9 @@ from datetime import date
 
 import pytest
 
+from extractors import neardup
 from planwatch.records import Committee, Counts, PlanFacts
-from storage import identity, neardup, timeline
+from storage import identity, timeline
 from storage.merge import ChangeRecord, PlanState, advance_stage, merge_plan, title_fingerprint
 
 ANYANG_TEXT = (
