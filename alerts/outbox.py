@@ -290,6 +290,13 @@ def fail(
     return len(deliveries)
 
 
+def release_claim(session: Session, message_id: str, reason: str) -> None:
+    """Give a claimed message's deliveries back to the queue untried (no attempt counted)."""
+    message = _message(session, message_id)
+    if message is not None:
+        _requeue(session, message, reason[:ERROR_CHARS])
+
+
 def drop_unrenderable(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
     """Items whose plan or article is gone cannot be told: failed, with the reason."""
     for d in session.scalars(

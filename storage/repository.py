@@ -29,6 +29,8 @@ Digest items (``DigestItem.kind``), one per thing worth telling, deduplicated by
 
 from __future__ import annotations
 
+import dataclasses
+
 import functools
 import hashlib
 from collections.abc import Iterable, Sequence
@@ -519,6 +521,7 @@ def insert_ignore(
 
 
 def article_values(article: Article, extraction: Extraction, content_hash: str, raw: Capture | None) -> dict[str, Any]:
+    article = bounded_article(article)
     canonical = storable(article.canonical_url)
     return {
         # A URL too long for the column cannot be an identity; the content hash still is.
@@ -540,6 +543,17 @@ def article_values(article: Article, extraction: Extraction, content_hash: str, 
     }
 
 
+def bounded_article(article: Article) -> Article:
+    """The article with its crawled one-line fields cut to what their columns and readers take."""
+    return dataclasses.replace(
+        article,
+        title=truncate(article.title, MAX_TITLE) or "",
+        subtitle=truncate(article.subtitle, MAX_TITLE),
+        outlet=truncate(article.outlet, 200),
+        author=truncate(article.author, 200),
+    )
+
+
 def raw_page_values(article_id: int, raw: Capture) -> dict[str, Any]:
     return {
         "article_id": article_id,
@@ -554,6 +568,7 @@ def text_hash(text: str) -> str:
 
 
 MAX_URL = 2048  # the length of the URL columns
+MAX_TITLE = 1000  # a page's title and subtitle beyond this are markup gone wrong, not a headline
 
 
 def storable(value: str | None) -> str | None:
