@@ -47,6 +47,7 @@ from alerts.outbox import (
     queue_new_items,
     recover_in_flight,
     release_claim,
+    requeue_for_resend,
 )
 from alerts.render import RenderedDigest, RenderError, render_digest
 from alerts.subscribers import FREQUENCIES, SubscriberError, ensure_default_subscribers, find_subscriber
@@ -432,6 +433,34 @@ def queue_and_send_immediate(
         db, config, outbox_dir, now=now, frequencies=("immediate", "run"), transport=transport, env=env,
         stop=stop, abort=abort,
     )
+
+
+def resend(
+    db,
+    config: Config,
+    outbox_dir: Path | str,
+    subscriber_email: str,
+    *,
+    now: datetime | None = None,
+    transport: Transport | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[int, DeliveryReport]:
+    """Send a subscriber again the items of its messages in doubt (``planwatch digest --resend``).
+
+    Returns the number of messages that were in doubt and the report of the sending run,
+    which also sends whatever else is pending for that subscriber.
+    """
+    now = to_utc_naive(now)
+    with db.session() as session:
+        subscriber = find_subscriber(session, subscriber_email)
+        if subscriber is None:
+            raise SubscriberError(f"{subscriber_email} is not subscribed")
+        in_doubt = requeue_for_resend(session, subscriber.id, now)
+    if not in_doubt:
+        return 0, DeliveryReport()
+    report = send_pending(db, config, outbox_dir, now=now, subscriber_email=subscriber_email,
+                          ignore_backoff=True, transport=transport, env=env)
+    return len(in_doubt), report
 
 
 def preview_digest(

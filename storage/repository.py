@@ -30,7 +30,6 @@ Digest items (``DigestItem.kind``), one per thing worth telling, deduplicated by
 from __future__ import annotations
 
 import dataclasses
-
 import functools
 import hashlib
 from collections.abc import Iterable, Sequence
