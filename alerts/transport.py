@@ -343,6 +343,10 @@ class SmtpTransport:
             # The connection broke, possibly after DATA: the server has not said it
             # accepted, so by SMTP's rules it did not take responsibility.
             self._drop()
+            if self._aborted:
+                raise TemporaryFailure(
+                    "not sent: the sending run was stopped before the server answered; kept for the next run"
+                ) from None
             if timed_out(exc):
                 # A server that stalls once stalls for the next message too: stop the run
                 # instead of waiting smtp.timeout once per message.

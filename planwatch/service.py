@@ -64,6 +64,7 @@ log = logging.getLogger("planwatch.service")
 
 JOBS_TABLE = "apscheduler_jobs"
 LOCK_CHECK_SECONDS = 5.0  # how often the main thread checks the lock, the database file and the clock
+EXIT_DATABASE_GONE = 3  # the database file was deleted or replaced: not to be restarted blindly
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # SIGHUP: a graceful stop too, never a reload
 CLOCK_STEP_SECONDS = 30.0  # the wall clock falling this far behind the monotonic one is a step, not drift
 CLEAN_STOP_SHARE = 1 / 3  # share of shutdown_timeout left to crawls to close after SIGTERM ...
@@ -410,7 +411,7 @@ class Service:
             if self._database_problem:
                 log.error("%s; stopping: nothing more is written to it (start the service again on the right file)",
                           self._database_problem)
-                self.exit_code = 1
+                self.exit_code = EXIT_DATABASE_GONE
             self._shutdown(scheduler)
         finally:
             if scheduler is not None and scheduler.running:

@@ -33,7 +33,7 @@ SERVICE_LOG_LEVEL = "INFO"  # a service without its job lines would be silent fo
 def run(ctx: click.Context, log_level: str | None, log_file: str | None, log_json: bool) -> None:
     """Run the service: crawl every source on its schedule, send digests, tidy the database.
 
-    Runs until SIGTERM or SIGINT, then lets running jobs finish (or stops them
+    Runs until SIGTERM, SIGINT or SIGHUP, then lets running jobs finish (or stops them
     cleanly within service.shutdown_timeout) and exits 0; a second signal exits at
     once. Only one service may run on a database. See docs/service.md.
     """
