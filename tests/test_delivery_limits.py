@@ -158,3 +158,25 @@ def test_crawled_one_line_fields_are_bounded_when_stored(db):
         assert len(stored.subtitle or "") == MAX_TITLE
         assert len(stored.outlet or "") <= 200 and len(stored.author or "") <= 200
         assert len((stored.extraction or {})["title"]) == MAX_TITLE
+
+
+def test_a_plans_free_text_read_from_a_page_is_bounded_when_stored(db):
+    from planwatch.records import Article as Page
+    from planwatch.records import EventFacts, Extraction, PlanFacts, Relevance
+    from storage.models import Plan
+    from storage.repository import MAX_LIST, MAX_NAME, MAX_TITLE, store_extraction
+
+    facts = PlanFacts(municipality="광양시", province="전라남도", title=HUGE_TITLE, vision=HUGE_TITLE,
+                      items=[HUGE_TITLE] * 2 + ["과제"] * 300)
+    extraction = Extraction(Relevance(True, 1.0), plan=facts, event=EventFacts("plan_kickoff", date(2026, 11, 20)),
+                            partners=["협약기관 " * 1000] * 300)
+    page = Page(title="광양시 스마트시티 계획 착수", text="광양시는 스마트시티 계획 착수보고회를 열었다.",
+                url="https://example.kr/news/2")
+    with db.session() as s:
+        store_extraction(s, page, extraction)
+    with db.session() as s:
+        plan = s.query(Plan).one()
+        for value in (plan.title or "", plan.vision or ""):  # cut (the merge also trims the last space)
+            assert MAX_TITLE - 1 <= len(value) <= MAX_TITLE and HUGE_TITLE.startswith(value)
+        assert len(plan.items) <= MAX_LIST and max(len(i) for i in plan.items) <= MAX_TITLE
+        assert len(plan.partners) <= MAX_LIST and all(len(p) <= MAX_NAME for p in plan.partners)
