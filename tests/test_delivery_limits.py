@@ -180,3 +180,24 @@ def test_a_plans_free_text_read_from_a_page_is_bounded_when_stored(db):
             assert MAX_TITLE - 1 <= len(value) <= MAX_TITLE and HUGE_TITLE.startswith(value)
         assert len(plan.items) <= MAX_LIST and max(len(i) for i in plan.items) <= MAX_TITLE
         assert len(plan.partners) <= MAX_LIST and all(len(p) <= MAX_NAME for p in plan.partners)
+
+
+@pytest.mark.parametrize(("reply", "for_the_message"), [
+    ("554 5.7.1 Message rejected by policy", True),
+    ("550 5.7.1 Sender address rejected: not owned by you", False),
+])
+def test_a_policy_refusal_at_mail_from_fails_the_message_but_a_refused_sender_stops_the_run(
+        db, tmp_path, reply, for_the_message):
+    with db.session() as s:
+        seed_like_plans(s)
+        add_subscriber_row(s, "first@example.com", frequency="run")
+        add_subscriber_row(s, "second@example.com", frequency="run")
+    with SmtpTestServer(behaviour=Behaviour(refuse_mail=reply)) as srv:
+        report = send_all(db, smtp_config(srv.url), tmp_path)
+    statuses = {d.status for a in ("first@example.com", "second@example.com") for d in deliveries_of(db, a)}
+    if for_the_message:  # this message, each in turn; the run goes on
+        assert report.failed == 2 and report.deferred == 0 and statuses == {"failed"}
+        assert report.failures[0].startswith("first@example.com: message refused (")
+    else:  # every message would meet it: keep everything, stop, say the sender was refused
+        assert report.failed == 0 and report.deferred == 2 and statuses == {"queued"}
+        assert "sender planwatch@example.org refused: 550 5.7.1" in report.failures[0]
