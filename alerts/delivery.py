@@ -289,7 +289,7 @@ def split(batch: Batch) -> list[Batch]:
 def too_large(db, batch: Batch, size: int, limit: int, report: DeliveryReport) -> list[Batch]:
     """A message over ``mail.max_message_bytes``: split it, or refuse the one item that is too big alone."""
     if len(batch.delivery_ids) > 1:
-        log.info("the digest to %s is %d bytes, over %d (mail.max_message_bytes): sent in two parts",
+        log.info("the digest to %s is %d bytes, over %d (mail.max_message_bytes): split in two",
                  batch.recipient.email, size, limit)
         return split(batch)
     reason = f"message refused ({size} bytes): over mail.max_message_bytes ({limit} bytes)"
