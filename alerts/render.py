@@ -39,8 +39,9 @@ SUBJECT_CHARS = 200
 # and isolates ("\u202emoc.elpmaxe" shows as "example.com"), and invisible ones that
 # split a word. Crawled text reaches templates with them; no part of a digest keeps them.
 # Any one value a template prints is cut to this many characters: a crawled title of a
-# million characters makes a long line, not a message no server takes.
-FIELD_CHARS = 1000
+# million characters makes a long line, not a message no server takes. Longer than any
+# stored URL (2048), so a link is never cut.
+FIELD_CHARS = 2100
 DISPLAY_TRICKS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff"))
 
 _INLINER = css_inline.CSSInliner(
