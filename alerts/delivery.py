@@ -21,7 +21,10 @@ deferred message of any subscriber is retried by the first run after its backoff
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -30,7 +33,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from alerts.digest import Digest, build_digest
-from alerts.mime import build_message, new_message_id, recipient_address, sender_address
+from alerts.mime import build_message, message_bytes, new_message_id, recipient_address, sender_address
 from alerts.outbox import (
     LostRace,
     Recovery,
@@ -43,10 +46,13 @@ from alerts.outbox import (
     mark_sent,
     queue_new_items,
     recover_in_flight,
+    release_claim,
+    requeue_for_resend,
 )
 from alerts.render import RenderedDigest, RenderError, render_digest
 from alerts.subscribers import FREQUENCIES, SubscriberError, ensure_default_subscribers, find_subscriber
 from alerts.transport import (
+    MessageTooLarge,
     OutgoingEnvelope,
     PermanentFailure,
     SmtpConfigError,
@@ -209,8 +215,14 @@ def send_pending(
     ignore_backoff: bool = False,
     transport: Transport | None = None,
     env: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
+    abort: threading.Event | None = None,
 ) -> DeliveryReport:
-    """Queue new items and send every due subscriber its digest; never sends a delivery twice."""
+    """Queue new items and send every due subscriber its digest; never sends a delivery twice.
+
+    ``stop`` set: no further message is started (the rest stays queued); ``abort`` set:
+    the message being sent is cut off too (deferred, as a lost connection).
+    """
     now = to_utc_naive(now)
     report = DeliveryReport()
     report.queued = prepare_queue(db, config, now)
@@ -230,18 +242,82 @@ def send_pending(
             report.failures.append(str(exc))
             return report
     try:
-        _send_batches(db, config, transport, batches, now, report)
+        with aborting(transport, abort):
+            _send_batches(db, config, transport, batches, now, report, stop)
     finally:
         if own_transport:
             transport.close()
     return report
 
 
+ABORT_POLL_SECONDS = 0.2
+
+
+@contextmanager
+def aborting(transport: Transport, abort: threading.Event | None) -> Iterator[None]:
+    """While the block runs, ``abort`` being set cuts the transport's connection (if it has one)."""
+    cut = getattr(transport, "abort", None)
+    if abort is None or cut is None:
+        yield
+        return
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(ABORT_POLL_SECONDS):
+            if abort.is_set():
+                cut()
+                return
+
+    watcher = threading.Thread(target=watch, name="delivery-abort", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join()
+
+
+def split(batch: Batch) -> list[Batch]:
+    """A batch too large for one message as two halves (their messages are each about half the size)."""
+    half = len(batch.delivery_ids) // 2
+    return [
+        Batch(batch.recipient, batch.delivery_ids[:half], batch.item_ids[:half]),
+        Batch(batch.recipient, batch.delivery_ids[half:], batch.item_ids[half:]),
+    ]
+
+
+def too_large(db, batch: Batch, size: int, limit: int, report: DeliveryReport) -> list[Batch]:
+    """A message over ``mail.max_message_bytes``: split it, or refuse the one item that is too big alone."""
+    if len(batch.delivery_ids) > 1:
+        log.info("the digest to %s is %d bytes, over %d (mail.max_message_bytes): split in two",
+                 batch.recipient.email, size, limit)
+        return split(batch)
+    reason = f"message refused ({size} bytes): over mail.max_message_bytes ({limit} bytes)"
+    with db.session() as session:
+        drop_unrenderable(session, batch.delivery_ids, reason)
+    report.failed += 1
+    report.failures.append(f"{batch.recipient.email}: {reason}")
+    return []
+
+
 def _send_batches(
-    db, config: Config, transport: Transport, batches: list[Batch], now: datetime, report: DeliveryReport
+    db,
+    config: Config,
+    transport: Transport,
+    batches: list[Batch],
+    now: datetime,
+    report: DeliveryReport,
+    stop: threading.Event | None = None,
 ) -> None:
     sender = sender_address(config.smtp.sender)
-    for index, batch in enumerate(batches):
+    limit = config.mail.max_message_bytes
+    todo = deque(batches)
+    while todo:
+        if stop is not None and stop.is_set():
+            left = sum(len(b.delivery_ids) for b in todo)
+            report.failures.append(f"stopping: {left} deliveries left queued for the next run")
+            return
+        batch = todo.popleft()
         try:
             composed = compose(db, config, batch, now)
         except RenderError as exc:
@@ -262,6 +338,10 @@ def _send_batches(
             date=local_time(now, config),
             language=batch.recipient.language,
         )
+        size = len(message_bytes(message))
+        if size > limit:
+            todo.extendleft(reversed(too_large(db, batch, size, limit, report)))
+            continue
         path = transport.path_for(message_id, batch.recipient.email, local_time(now, config))
         try:
             with db.session() as session:
@@ -285,24 +365,23 @@ def _send_batches(
             transport.send(envelope)
         except TransportUnavailable as exc:
             _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
-            rest = [d for later in batches[index + 1 :] for d in later.delivery_ids]
-            if rest:
+            rest = [d for later in todo for d in later.delivery_ids]
+            if rest and not (stop is not None and stop.is_set()):
                 with db.session() as session:
                     defer(session, None, config, now, str(exc), delivery_ids=rest)
-                report.deferred += len(batches) - index - 1
+                report.deferred += len(todo)
             return
+        except MessageTooLarge as exc:
+            if len(batch.delivery_ids) > 1:  # the server's limit is lower than ours: smaller messages
+                with db.session() as session:
+                    release_claim(session, message_id, f"split in two: {exc}")
+                log.info("%s: %s; sending it in two parts", batch.recipient.email, exc)
+                todo.extendleft(reversed(split(batch)))
+                continue
+            _failed(db, now, report, batch, message_id, exc)
+            continue
         except PermanentFailure as exc:
-            with db.session() as session:
-                fail(
-                    session,
-                    message_id,
-                    batch.recipient.id,
-                    now,
-                    str(exc),
-                    address_refused=exc.address_refused,
-                )
-            report.failed += 1
-            report.failures.append(f"{batch.recipient.email}: {exc}")
+            _failed(db, now, report, batch, message_id, exc)
             continue
         except TemporaryFailure as exc:
             _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
@@ -322,6 +401,13 @@ def _send_batches(
         log.info("digest %s with %d items to %s", message_id, len(digest.item_ids), batch.recipient.email)
 
 
+def _failed(db, now: datetime, report: DeliveryReport, batch: Batch, message_id: str, exc: PermanentFailure) -> None:
+    with db.session() as session:
+        fail(session, message_id, batch.recipient.id, now, str(exc), address_refused=exc.address_refused)
+    report.failed += 1
+    report.failures.append(f"{batch.recipient.email}: {exc}")
+
+
 def _deferred(
     db, config: Config, now: datetime, report: DeliveryReport, message_id: str, reason: str
 ) -> None:
@@ -339,11 +425,42 @@ def queue_and_send_immediate(
     *,
     transport: Transport | None = None,
     env: Mapping[str, str] | None = None,
+    stop: threading.Event | None = None,
+    abort: threading.Event | None = None,
 ) -> DeliveryReport:
     """End of a replay or crawl: queue what it found and send ``immediate`` subscribers (and due retries)."""
     return send_pending(
-        db, config, outbox_dir, now=now, frequencies=("immediate", "run"), transport=transport, env=env
+        db, config, outbox_dir, now=now, frequencies=("immediate", "run"), transport=transport, env=env,
+        stop=stop, abort=abort,
     )
+
+
+def resend(
+    db,
+    config: Config,
+    outbox_dir: Path | str,
+    subscriber_email: str,
+    *,
+    now: datetime | None = None,
+    transport: Transport | None = None,
+    env: Mapping[str, str] | None = None,
+) -> tuple[int, DeliveryReport]:
+    """Send a subscriber again the items of its messages in doubt (``planwatch digest --resend``).
+
+    Returns the number of messages that were in doubt and the report of the sending run,
+    which also sends whatever else is pending for that subscriber.
+    """
+    now = to_utc_naive(now)
+    with db.session() as session:
+        subscriber = find_subscriber(session, subscriber_email)
+        if subscriber is None:
+            raise SubscriberError(f"{subscriber_email} is not subscribed")
+        in_doubt = requeue_for_resend(session, subscriber.id, now)
+    if not in_doubt:
+        return 0, DeliveryReport()
+    report = send_pending(db, config, outbox_dir, now=now, subscriber_email=subscriber_email,
+                          ignore_backoff=True, transport=transport, env=env)
+    return len(in_doubt), report
 
 
 def preview_digest(

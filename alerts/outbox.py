@@ -35,7 +35,7 @@ from alerts.filters import matches
 from alerts.labels import DEFAULT_LANGUAGE
 from alerts.subscribers import filters_of
 from planwatch.config import Config, parse_duration
-from storage.models import Delivery, DigestItem, OutgoingMessage, Subscriber
+from storage.models import Article, Delivery, DigestItem, OutgoingMessage, Plan, Subscriber
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +44,11 @@ MIN_IN_FLIGHT_GRACE = timedelta(minutes=10)
 CHUNK = 500
 ERROR_CHARS = 500
 UNCONFIRMED_NOTE = "handed to the server by a run that stopped before the reply was recorded; not sent again"
+
+
+IN_DOUBT_DAYS = 30  # how long a message that may not have arrived is named by ``status``
+RESENT_NOTE = "sent again by the operator (planwatch digest --resend)"
+ITEM_LABEL_CHARS = 200
 
 
 class LostRace(Exception):
@@ -59,6 +64,26 @@ class Recovery:
     unconfirmed: int = 0  # maybe delivered: marked sent, never sent again
     waiting: int = 0  # too recent to judge: perhaps another process is sending it
     items: int = 0  # deliveries of the proven-delivered messages
+
+
+@dataclass
+class InDoubt:
+    """A message that may not have reached its subscriber: in flight when its run stopped, or unconfirmed."""
+
+    subscriber: str
+    message_id: str
+    state: str  # "in flight" (claimed, never marked) | "unconfirmed" (settled as sent, not proven)
+    since: datetime
+    items: list[tuple[int, str, str]]  # (digest item id, kind, what it was about)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "subscriber": self.subscriber,
+            "message_id": self.message_id,
+            "state": self.state,
+            "since": self.since.isoformat() + "+00:00",
+            "items": [{"id": i, "kind": k, "about": about} for i, k, about in self.items],
+        }
 
 
 def _chunks(values: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -290,6 +315,13 @@ def fail(
     return len(deliveries)
 
 
+def release_claim(session: Session, message_id: str, reason: str) -> None:
+    """Give a claimed message's deliveries back to the queue untried (no attempt counted)."""
+    message = _message(session, message_id)
+    if message is not None:
+        _requeue(session, message, reason[:ERROR_CHARS])
+
+
 def drop_unrenderable(session: Session, delivery_ids: Sequence[int], reason: str) -> None:
     """Items whose plan or article is gone cannot be told: failed, with the reason."""
     for d in session.scalars(
@@ -342,6 +374,60 @@ def recover_in_flight(session: Session, config: Config, now: datetime) -> Recove
         d.message_id = None
         report.requeued += 1
     return report
+
+
+def messages_in_doubt(session: Session, now: datetime, subscriber_id: int | None = None) -> list[InDoubt]:
+    """SMTP messages of the last ``IN_DOUBT_DAYS`` that may not have arrived, with their items."""
+    query = (
+        select(OutgoingMessage, Subscriber.email)
+        .join(Subscriber, Subscriber.id == OutgoingMessage.subscriber_id)
+        .where(
+            OutgoingMessage.status.in_(("prepared", "unconfirmed")),
+            OutgoingMessage.transport != "file",
+            OutgoingMessage.created_at >= now - timedelta(days=IN_DOUBT_DAYS),
+        )
+        .order_by(OutgoingMessage.created_at)
+    )
+    if subscriber_id is not None:
+        query = query.where(OutgoingMessage.subscriber_id == subscriber_id)
+    found = []
+    for message, email in session.execute(query).all():
+        state = "in flight" if message.status == "prepared" else "unconfirmed"
+        found.append(InDoubt(email, message.message_id, state, message.created_at, _items_of(session, message)))
+    return found
+
+
+def _items_of(session: Session, message: OutgoingMessage) -> list[tuple[int, str, str]]:
+    rows = session.execute(
+        select(DigestItem.id, DigestItem.kind, Plan.municipality, Plan.title, Article.title)
+        .join(Delivery, Delivery.item_id == DigestItem.id)
+        .outerjoin(Plan, Plan.id == DigestItem.plan_id)
+        .outerjoin(Article, Article.id == DigestItem.article_id)
+        .where(Delivery.message_id == message.message_id)
+        .order_by(DigestItem.id)
+    ).all()
+    items = []
+    for item_id, kind, municipality, plan_title, article_title in rows:
+        about = " ".join(p for p in (municipality, plan_title) if p) or article_title or f"item {item_id}"
+        items.append((item_id, kind, about[:ITEM_LABEL_CHARS]))
+    return items
+
+
+def requeue_for_resend(session: Session, subscriber_id: int, now: datetime) -> list[InDoubt]:
+    """The operator's resend: the deliveries of this subscriber's messages in doubt are queued again."""
+    in_doubt = messages_in_doubt(session, now, subscriber_id)
+    for found in in_doubt:
+        message = _message(session, found.message_id)
+        if message is not None:
+            message.status = "resent"
+            message.error = RESENT_NOTE
+        for d in session.scalars(select(Delivery).where(Delivery.message_id == found.message_id)):
+            d.status = "queued"
+            d.message_id = None
+            d.sent_at = None
+            d.next_attempt_at = None
+            d.error = RESENT_NOTE
+    return in_doubt
 
 
 def _provably_delivered(message: OutgoingMessage) -> bool | None:

@@ -38,6 +38,10 @@ SUBJECT_CHARS = 200
 # Characters that make a text display as something else: direction embeddings, overrides
 # and isolates ("\u202emoc.elpmaxe" shows as "example.com"), and invisible ones that
 # split a word. Crawled text reaches templates with them; no part of a digest keeps them.
+# Any one value a template prints is cut to this many characters: a crawled title of a
+# million characters makes a long line, not a message no server takes. Longer than any
+# stored URL (2048), so a link is never cut.
+FIELD_CHARS = 2100
 DISPLAY_TRICKS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200b\u2060\ufeff"))
 
 _INLINER = css_inline.CSSInliner(
@@ -60,12 +64,16 @@ class RenderedDigest:
 
 
 def without_display_tricks(value: object) -> object:
-    """Every ``{{ value }}`` of every template passes here (Jinja's ``finalize``)."""
+    """Every ``{{ value }}`` of every template passes here (Jinja's ``finalize``): bounded, no tricks."""
     if isinstance(value, Markup):
         return Markup(str(value).translate(DISPLAY_TRICKS))
     if isinstance(value, str):
-        return value.translate(DISPLAY_TRICKS)
+        return bounded(value).translate(DISPLAY_TRICKS)
     return value
+
+
+def bounded(text: str, limit: int = FIELD_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _autoescape(name: str | None) -> bool:

@@ -5,10 +5,16 @@ set (``smtp://`` upgrades with STARTTLS when the server offers it, ``smtps://`` 
 TLS from the first byte; the password comes only from ``PLANWATCH_SMTP_PASSWORD``),
 otherwise files. Every failure is sorted into what the outbox must do with it:
 
-- ``PermanentFailure`` — a 5xx for this message or address: stop trying it;
-- ``TemporaryFailure`` — a 4xx, a dropped connection, a timeout: keep it queued;
+- ``PermanentFailure`` — a 5xx for this message or address: stop trying it; a size
+  or policy refusal (552, 554), even at MAIL FROM, concerns this message only
+  (``MessageTooLarge`` when it is about its size);
+- ``TemporaryFailure`` — a 4xx, a dropped connection: keep it queued;
 - ``TransportUnavailable`` — nothing can be sent in this run (server down, TLS or
-  login refused, outbox not writable): keep everything queued, stop the run.
+  login refused, the sender refused, no reply within ``smtp.timeout``, outbox not
+  writable): keep everything queued, stop the run.
+
+``SmtpTransport.abort`` may be called from another thread: it cuts the connection,
+so a send waiting on a stalled server ends at once (as a lost connection).
 
 The password is kept out of every message, log line and repr.
 """
@@ -40,6 +46,10 @@ ENV_URL = "PLANWATCH_SMTP_URL"
 ENV_PASSWORD = "PLANWATCH_SMTP_PASSWORD"
 DEFAULT_PORTS: dict[str, int] = {"smtp": 25, "smtps": 465}
 RESPONSE_CHARS = 200
+# Replies to MAIL FROM or DATA about this message, not the sender or the server:
+# 552 exceeded storage (the SIZE limit), 554 transaction failed (policy, content).
+MESSAGE_REFUSAL_CODES = frozenset({552, 554})
+SIZE_STATUS = ("5.3.4", "5.2.3")  # enhanced status codes: message too big
 FILE_MODE = 0o600
 DIR_MODE = 0o700
 
@@ -62,6 +72,10 @@ class PermanentFailure(DeliveryError):
     def __init__(self, message: str, code: int | None = None, *, address_refused: bool = False) -> None:
         super().__init__(message, code)
         self.address_refused = address_refused
+
+
+class MessageTooLarge(PermanentFailure):
+    """This message is over a size limit (ours or the server's); a smaller one may pass."""
 
 
 class TransportUnavailable(TemporaryFailure):
@@ -234,6 +248,8 @@ class SmtpTransport:
         self.endpoint = endpoint
         self.ssl_context = ssl_context or ssl.create_default_context()
         self._smtp: smtplib.SMTP | None = None
+        self._connecting: smtplib.SMTP | None = None
+        self._aborted = False
 
     def __repr__(self) -> str:
         return f"SmtpTransport({self.endpoint.describe()})"
@@ -247,9 +263,14 @@ class SmtpTransport:
         smtp: smtplib.SMTP | None = None
         try:
             if ep.implicit_tls:
-                smtp = smtplib.SMTP_SSL(ep.host, ep.port, timeout=ep.timeout, context=self.ssl_context)
+                smtp = smtplib.SMTP_SSL(timeout=ep.timeout, context=self.ssl_context)
             else:
-                smtp = smtplib.SMTP(ep.host, ep.port, timeout=ep.timeout)
+                smtp = smtplib.SMTP(timeout=ep.timeout)
+            smtp._host = ep.host  # type: ignore[attr-defined]  # what connect(host) would set: TLS checks it
+            self._connecting = smtp
+            if self._aborted:
+                raise OSError("the sending run is stopping")
+            smtp.connect(ep.host, ep.port)
             smtp.ehlo()
             if not ep.implicit_tls:
                 if smtp.has_extn("starttls"):
@@ -294,8 +315,10 @@ class SmtpTransport:
             self._smtp = self._connect()
         smtp = self._smtp
         recipient = envelope.recipient
+        data = message_bytes(envelope.message)
+        check_server_size(smtp, len(data))
         try:
-            smtp.send_message(envelope.message, from_addr=envelope.sender, to_addrs=[recipient])
+            smtp.sendmail(envelope.sender, [recipient], data)
         except smtplib.SMTPRecipientsRefused as exc:
             code, response = exc.recipients.get(recipient, (None, b""))
             text = f"{recipient} refused: {_reply_text(code, response)}"
@@ -303,14 +326,16 @@ class SmtpTransport:
                 raise PermanentFailure(text, code, address_refused=True) from None
             raise TemporaryFailure(text, code) from None
         except smtplib.SMTPSenderRefused as exc:
+            if concerns_the_message(exc.smtp_code, exc.smtp_error):
+                raise message_refusal(exc.smtp_code, exc.smtp_error, len(data)) from None
             text = f"sender {exc.sender} refused: {_reply_text(exc.smtp_code, exc.smtp_error)}"
             if 500 <= exc.smtp_code < 600:
                 raise TransportUnavailable(text, exc.smtp_code) from None
             raise TemporaryFailure(text, exc.smtp_code) from None
         except smtplib.SMTPResponseException as exc:  # SMTPDataError and the rest of the replies
-            text = f"message refused: {_reply_text(exc.smtp_code, exc.smtp_error)}"
             if 500 <= exc.smtp_code < 600:
-                raise PermanentFailure(text, exc.smtp_code) from None
+                raise message_refusal(exc.smtp_code, exc.smtp_error, len(data)) from None
+            text = f"message refused: {_reply_text(exc.smtp_code, exc.smtp_error)}"
             if exc.smtp_code == 421:  # the server is closing the session
                 self._drop()
             raise TemporaryFailure(text, exc.smtp_code) from None
@@ -318,14 +343,32 @@ class SmtpTransport:
             # The connection broke, possibly after DATA: the server has not said it
             # accepted, so by SMTP's rules it did not take responsibility.
             self._drop()
-            reason = (
-                "timed out"
-                if isinstance(exc, (socket.timeout, TimeoutError))
-                else (str(exc) or type(exc).__name__)
-            )
+            if self._aborted:
+                raise TemporaryFailure(
+                    "not sent: the sending run was stopped before the server answered; kept for the next run"
+                ) from None
+            if timed_out(exc):
+                # A server that stalls once stalls for the next message too: stop the run
+                # instead of waiting smtp.timeout once per message.
+                raise TransportUnavailable(
+                    f"{self.endpoint.describe()}: no reply within {self.endpoint.timeout:g} s (smtp.timeout)"
+                    " while sending"
+                ) from None
+            reason = str(exc) or type(exc).__name__
             raise TemporaryFailure(
                 f"connection lost while sending: {' '.join(reason.split())[:RESPONSE_CHARS]}"
             ) from None
+
+    def abort(self) -> None:
+        """Cut the connection from another thread: a send blocked on the server ends now."""
+        self._aborted = True
+        for smtp in (self._smtp, self._connecting):
+            sock = getattr(smtp, "sock", None)
+            if sock is not None:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
 
     def _drop(self) -> None:
         _quietly_close(self._smtp, polite=False)
@@ -335,6 +378,36 @@ class SmtpTransport:
         if self._smtp is not None:
             _quietly_close(self._smtp)
             self._smtp = None
+
+
+def timed_out(exc: BaseException) -> bool:
+    """A timeout, also when smtplib reports it as a closed connection (it re-raises OSError so)."""
+    return any(isinstance(e, TimeoutError) for e in (exc, exc.__context__, exc.__cause__))
+
+
+def concerns_the_message(code: int, reply: bytes | str | None) -> bool:
+    """A refusal of this message (its size, its content, a policy), not of the sender or the server."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply or "")
+    return code in MESSAGE_REFUSAL_CODES or any(status in text for status in SIZE_STATUS)
+
+
+def message_refusal(code: int, reply: bytes | str | None, size: int) -> PermanentFailure:
+    """The permanent failure of one message; a size refusal says how big the message was."""
+    text = f"message refused ({size} bytes): {_reply_text(code, reply)}"
+    reply_text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply or "")
+    if code == 552 or any(status in reply_text for status in SIZE_STATUS):
+        return MessageTooLarge(text, code)
+    return PermanentFailure(text, code)
+
+
+def check_server_size(smtp: smtplib.SMTP, size: int) -> None:
+    """Refuse before MAIL FROM a message over the SIZE the server announced (RFC 1870)."""
+    announced = smtp.esmtp_features.get("size", "").strip()
+    limit = int(announced) if announced.isdigit() else 0
+    if limit and size > limit:
+        raise MessageTooLarge(
+            f"message refused ({size} bytes): over the {limit} bytes the server takes (its SIZE)", 552
+        )
 
 
 def _quietly_close(smtp: smtplib.SMTP | None, polite: bool = True) -> None:

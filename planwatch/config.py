@@ -306,6 +306,13 @@ class DigestSettings(_Section):
             raise ValueError(str(exc)) from None
 
 
+class MailSettings(_Section):
+    """``[mail]``: limits every outgoing message keeps, whatever the transport."""
+
+    # Common servers refuse more than 10 MB; a digest over this is split, an item alone over it refused.
+    max_message_bytes: int = Field(5_000_000, ge=50_000, le=100_000_000)
+
+
 class ServiceSettings(_Section):
     """``[service]``: the schedule of ``planwatch run`` and how long it waits for things."""
 
@@ -390,6 +397,7 @@ class Config(_Section):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
+    mail: MailSettings = Field(default_factory=MailSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
     path: str | None = None  # where it was loaded from; None for the embedded defaults
 
@@ -468,6 +476,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "smtp": SmtpSettings,
     "digest": DigestSettings,
     "service": ServiceSettings,
+    "mail": MailSettings,
     "distributed": DistributedSettings,
 }
 

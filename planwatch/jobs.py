@@ -21,7 +21,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -75,6 +75,8 @@ class JobContext:
     abort: threading.Event = field(default_factory=threading.Event)  # running crawls must stop now
     kill_at: float = float("inf")  # monotonic time by which crawls stopped for shutdown are killed
     mail_lock: threading.Lock = field(default_factory=threading.Lock)  # one sender at a time
+    # Why no job may start any more (the database file is gone, say): a callable the service sets.
+    guard: Callable[[], str | None] | None = None
     _children: dict[int, BaseProcess] = field(default_factory=dict)
     _running: dict[str, float] = field(default_factory=dict)
     _idle: threading.Condition = field(default_factory=threading.Condition)
@@ -82,8 +84,9 @@ class JobContext:
     @contextmanager
     def job(self, job_id: str) -> Iterator[bool]:
         """Count the job as running while the block lasts; yields False when the service is stopping."""
+        problem = self.guard() if self.guard is not None else None
         with self._idle:
-            if self.stopping.is_set():
+            if self.stopping.is_set() or problem:
                 allowed = False
             else:
                 allowed = True
@@ -192,7 +195,7 @@ def send_immediate(ctx: JobContext) -> None:
         from alerts.delivery import queue_and_send_immediate
 
         with ctx.mail_lock:
-            report = queue_and_send_immediate(ctx.db, ctx.config, ctx.outbox)
+            report = queue_and_send_immediate(ctx.db, ctx.config, ctx.outbox, stop=ctx.stopping, abort=ctx.abort)
     except Exception as exc:  # a mail problem must not fail the crawl that preceded it
         log.warning("immediate alerts: not sent: %s", _one_line(exc))
         return
@@ -239,6 +242,10 @@ def _recorded(ctx: JobContext, job_id: str, work: Any) -> RunFigures | None:
 
 def _skip_while_stopping(ctx: JobContext, job_id: str) -> None:
     source, _ = run_key(job_id)
+    problem = ctx.guard() if ctx.guard is not None else None
+    if problem:  # nothing is written to a database file that is gone or is another one now
+        log.info("%s: not started, the service is stopping", job_id, extra={"job": job_id, "outcome": "missed"})
+        return
     log.info("%s: not started, the service is stopping", job_id, extra={"job": job_id, "outcome": "missed"})
     try:
         record_skipped(ctx.db, source, "missed", f"{job_id} was due while the service was stopping")
@@ -454,7 +461,8 @@ def _send_pending(ctx: JobContext, frequency: str) -> RunFigures:
     from alerts.delivery import send_pending
 
     with ctx.mail_lock:
-        report = send_pending(ctx.db, ctx.config, ctx.outbox, frequencies=(frequency,))
+        report = send_pending(ctx.db, ctx.config, ctx.outbox, frequencies=(frequency,), stop=ctx.stopping,
+                              abort=ctx.abort)
     problems = report.deferred + report.failed + (len(report.failures) if not report.messages else 0)
     outcome = "failed" if problems and not report.messages else "ok"
     return RunFigures(outcome, errors=report.deferred + report.failed, message=_describe(report))

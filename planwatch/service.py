@@ -16,9 +16,11 @@ the service was down runs once at start (coalesce) if it is at most
 ``service.misfire_grace`` late, and is recorded as ``missed`` otherwise. A job whose
 schedule did not change is left alone at start; a changed one is rescheduled.
 
-SIGTERM / SIGINT: no job starts any more; running jobs get ``service.shutdown_timeout``
+SIGTERM / SIGINT / SIGHUP: no job starts any more (a digest sends no further message); running jobs get ``service.shutdown_timeout``
 to finish, the last part of which crawls spend closing cleanly after a SIGTERM of
-their own; then they are killed. A second signal exits at once.
+their own, and a digest's connection to its SMTP server is cut; then they are killed.
+"stopped" is logged only when no job runs any more. A second signal exits at once. The
+SQLite file deleted or replaced while the service runs stops it (exit code 1).
 """
 
 from __future__ import annotations
@@ -55,13 +57,15 @@ from planwatch import jobs
 from planwatch.config import Config, parse_duration, parse_schedule
 from planwatch.jobs import JobContext, LogSettings
 from planwatch.runs import mark_interrupted, record_skipped, run_key
-from planwatch.service_lock import ServiceLock
+from planwatch.service_lock import DatabaseFile, ServiceLock
 from storage.db import Database
 
 log = logging.getLogger("planwatch.service")
 
 JOBS_TABLE = "apscheduler_jobs"
-LOCK_CHECK_SECONDS = 5.0  # how often the main thread checks the service lock (and the clock)
+LOCK_CHECK_SECONDS = 5.0  # how often the main thread checks the lock, the database file and the clock
+EXIT_DATABASE_GONE = 3  # the database file was deleted or replaced: not to be restarted blindly
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # SIGHUP: a graceful stop too, never a reload
 CLOCK_STEP_SECONDS = 30.0  # the wall clock falling this far behind the monotonic one is a step, not drift
 CLEAN_STOP_SHARE = 1 / 3  # share of shutdown_timeout left to crawls to close after SIGTERM ...
 CLEAN_STOP_MAX = 15.0  # ... but at most this many seconds
@@ -366,10 +370,15 @@ class Service:
         self._stop = threading.Event()
         self._signals: list[int] = []
         self.exit_code = 0
+        self._database_file: DatabaseFile | None = None
+        self._database_problem: str | None = None
+        self._abandoned: list[str] = []  # jobs still running when the shutdown gave up on them
 
     def run(self) -> int:
         """Run until SIGTERM / SIGINT (or ``stop()``); returns the exit code."""
         lock = ServiceLock.acquire(self.db)  # ServiceLockHeld: the caller prints its one line
+        self._database_file = DatabaseFile.of(self.db)
+        self.context.guard = self.database_problem
         previous = self._install_signal_handlers()
         scheduler: BackgroundScheduler | None = None
         try:
@@ -389,6 +398,8 @@ class Service:
             self._log_started(scheduler, report)
             clock = ClockWatch()
             while not self._stop.wait(LOCK_CHECK_SECONDS):
+                if self.database_problem():
+                    break
                 if not lock.check():
                     log.error("the service lock was lost (database connection dropped); stopping")
                     self.exit_code = 1
@@ -397,6 +408,10 @@ class Service:
                 if step:
                     moved = reschedule_after_clock_step(scheduler, step)
                     log.warning("the clock stepped back %.0f s; %d job(s) rescheduled from the new time", step, moved)
+            if self._database_problem:
+                log.error("%s; stopping: nothing more is written to it (start the service again on the right file)",
+                          self._database_problem)
+                self.exit_code = EXIT_DATABASE_GONE
             self._shutdown(scheduler)
         finally:
             if scheduler is not None and scheduler.running:
@@ -404,7 +419,23 @@ class Service:
             jobs.bind(None)
             self._restore_signal_handlers(previous)
             lock.release()
+        if self._abandoned and threading.current_thread() is threading.main_thread():
+            # The interpreter would wait for the stuck job's thread at exit: leave now, as said.
+            for handler in logging.getLogger().handlers:
+                handler.flush()
+            os._exit(self.exit_code)
         return self.exit_code
+
+    def database_problem(self) -> str | None:
+        """Why no job may touch the database any more (its file deleted or replaced); asks the service to stop."""
+        if self._database_file is None:
+            return None
+        if self._database_problem is None:
+            problem = self._database_file.problem()
+            if problem:
+                self._database_problem = problem
+                self._stop.set()
+        return self._database_problem
 
     def stop(self) -> None:
         """Ask the service to stop, as a first signal does."""
@@ -425,17 +456,26 @@ class Service:
             log.info("stopping: no new jobs; waiting up to %.0f s for %s", timeout, ", ".join(running))
         else:
             log.info("stopping: no job was running")
-        if not ctx.wait_idle(until=deadline - clean_stop):
+        idle = ctx.wait_idle(until=deadline - clean_stop)
+        if not idle:
             ctx.kill_at = deadline
-            ctx.abort.set()
+            ctx.abort.set()  # crawl processes get SIGTERM; a digest's connection to its server is cut
             log.warning("stopping: %s still running; asking it to stop cleanly within %.0f s",
                         ", ".join(ctx.running_jobs()), max(0.0, deadline - time.monotonic()))
-            if not ctx.wait_idle(until=deadline + jobs.CHILD_EXIT_WAIT):
+            idle = ctx.wait_idle(until=deadline + jobs.CHILD_EXIT_WAIT)
+            if not idle:
                 killed = ctx.kill_children()
-                log.error("stopping: killed %d crawl process(es) that did not stop in time", killed)
-                ctx.wait_idle(until=time.monotonic() + jobs.CHILD_EXIT_WAIT)
+                if killed:
+                    log.error("stopping: killed %d crawl process(es) that did not stop in time", killed)
+                idle = ctx.wait_idle(until=time.monotonic() + jobs.CHILD_EXIT_WAIT)
         scheduler.shutdown(wait=False)
-        log.info("stopped after %.1f s", time.monotonic() - start)
+        if idle:
+            log.info("stopped after %.1f s", time.monotonic() - start)
+            return
+        self._abandoned = ctx.running_jobs()
+        self.exit_code = 1
+        log.error("not stopped cleanly after %.1f s: %s still running; exiting without it (its run is marked"
+                  " interrupted at the next start)", time.monotonic() - start, ", ".join(self._abandoned))
 
     # -- signals --
 
@@ -443,7 +483,7 @@ class Service:
         if threading.current_thread() is not threading.main_thread():
             return {}  # embedded (tests, benchmarks): the caller stops us with stop()
         previous: dict[int, Any] = {}
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in STOP_SIGNALS:
             previous[signum] = signal.signal(signum, self._on_signal)
         return previous
 
@@ -459,7 +499,11 @@ class Service:
             for handler in logging.getLogger().handlers:
                 handler.flush()
             os._exit(128 + signum)
-        log.info("%s received: stopping (send it again to exit at once)", name)
+        if signum == signal.SIGHUP:
+            log.info("SIGHUP received: stopping gracefully (the configuration is not reloaded; start the service"
+                     " again to apply a change; send a signal again to exit at once)")
+        else:
+            log.info("%s received: stopping (send it again to exit at once)", name)
         self._stop.set()
 
     # -- listeners (run in the scheduler's threads) --

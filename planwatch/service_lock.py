@@ -5,12 +5,17 @@ twice, so the second one refuses to start. The lock is one the operating system 
 the database server releases by itself when the holder dies, so a crashed service
 never blocks the next start:
 
-- SQLite: an exclusive ``flock`` on ``<database file>.service.lock``; the file also
-  names the holder (pid, host, start time) for the refusal message and ``status``.
+- SQLite: an exclusive ``flock`` on the database file itself, that is on its inode,
+  so a symlink or a hard link to the same file finds it taken; the holder (pid, host,
+  start time) is written to ``<resolved database path>.service.lock`` for the refusal
+  message and ``status``. (SQLite locks with ``fcntl``, which ``flock`` does not touch.)
 - PostgreSQL: a session-level advisory lock held on a connection kept open for the
   service's life; its ``application_name`` names the holder.
 
 An in-memory SQLite database cannot be shared between processes and needs no lock.
+
+``DatabaseFile`` remembers the SQLite file's device and inode at start, so the service
+notices when the file it works on is deleted or replaced under it.
 """
 
 from __future__ import annotations
@@ -55,23 +60,25 @@ class ServiceLock:
     def acquire(cls, db: Database) -> ServiceLock:
         if db.dialect == "postgresql":
             return cls._acquire_advisory(db)
-        path = lock_file_path(db)
+        path = sqlite_path(db)
         if path is None:
             return cls("none")
         return cls._acquire_file(path)
 
     @classmethod
-    def _acquire_file(cls, path: Path) -> ServiceLock:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    def _acquire_file(cls, database: Path) -> ServiceLock:
+        fd = os.open(database, os.O_RDONLY | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = _read_holder(fd)
             os.close(fd)
-            raise ServiceLockHeld(_refusal(holder)) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, holder_description().encode("utf-8"), 0)
-        return cls("file", fd)
+            raise ServiceLockHeld(_refusal(_read_holder_note(database))) from None
+        note = holder_note_path(database)
+        try:
+            _write_private(note, holder_description())
+        except OSError:
+            pass  # the lock holds without its note; the refusal then names no holder
+        return cls("file", (fd, note))
 
     @classmethod
     def _acquire_advisory(cls, db: Database) -> ServiceLock:
@@ -103,11 +110,12 @@ class ServiceLock:
 
     def release(self) -> None:
         if self.kind == "file" and self.handle is not None:
+            fd, note = self.handle
             try:
-                os.ftruncate(self.handle, 0)
-                fcntl.flock(self.handle, fcntl.LOCK_UN)
+                note.unlink(missing_ok=True)
+                fcntl.flock(fd, fcntl.LOCK_UN)
             finally:
-                os.close(self.handle)
+                os.close(fd)
         elif self.kind == "advisory" and self.handle is not None:
             try:
                 self.handle.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": PG_SERVICE_LOCK})
@@ -119,18 +127,26 @@ class ServiceLock:
         self.handle = None
 
 
-def lock_file_path(db: Database) -> Path | None:
-    database = make_url(db.url).database
-    if not database or database == ":memory:":
+def sqlite_path(db: Database) -> Path | None:
+    """The SQLite database file as configured, or None (PostgreSQL, in-memory)."""
+    if db.dialect == "postgresql":
         return None
-    return Path(database + LOCK_FILE_SUFFIX)
+    database = make_url(db.url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def holder_note_path(database: Path) -> Path:
+    """Where the holder is named: beside the file the path resolves to (symlinks followed)."""
+    return Path(os.path.realpath(database) + LOCK_FILE_SUFFIX)
 
 
 def running_service(db: Database) -> str | None:
     """Who runs the service on this database right now, or None when nobody does."""
     if db.dialect == "postgresql":
         return advisory_holder(db)
-    path = lock_file_path(db)
+    path = sqlite_path(db)
     if path is None or not path.exists():
         return None
     fd = os.open(path, os.O_RDONLY)
@@ -138,11 +154,40 @@ def running_service(db: Database) -> str | None:
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return _read_holder(fd) or "another process"
+            return _read_holder_note(path) or "another process"
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
         os.close(fd)
+
+
+@dataclass(frozen=True)
+class DatabaseFile:
+    """The SQLite file the service opened: its path and the device and inode it had then."""
+
+    path: Path
+    device: int
+    inode: int
+
+    @classmethod
+    def of(cls, db: Database) -> DatabaseFile | None:
+        path = sqlite_path(db)
+        if path is None:
+            return None
+        st = os.stat(path)
+        return cls(path, st.st_dev, st.st_ino)
+
+    def problem(self) -> str | None:
+        """Why the service must not go on with this file (deleted, replaced), or None."""
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return f"the database file {self.path} was deleted while the service was running"
+        except OSError as exc:
+            return f"the database file {self.path} cannot be read any more: {exc.strerror or exc}"
+        if (st.st_dev, st.st_ino) != (self.device, self.inode):
+            return f"the database file {self.path} was replaced by another file while the service was running"
+        return None
 
 
 def advisory_holder(db: Database) -> str | None:
@@ -161,12 +206,18 @@ def advisory_holder(db: Database) -> str | None:
     return f"{name}, started {started}" if started else name
 
 
-def _read_holder(fd: int) -> str | None:
+def _read_holder_note(database: Path) -> str | None:
     try:
-        data = os.pread(fd, 500, 0).decode("utf-8", "replace").strip()
+        data = holder_note_path(database).read_bytes()[:500].decode("utf-8", "replace").strip()
     except OSError:
         return None
     return data or None
+
+
+def _write_private(path: Path, text_: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text_)
 
 
 def _refusal(holder: str | None) -> str:

@@ -29,6 +29,7 @@ Digest items (``DigestItem.kind``), one per thing worth telling, deduplicated by
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Iterable, Sequence
@@ -106,6 +107,7 @@ def store_extraction(
 
 
 def merge_into_plan(session: Session, outcome: StoreOutcome, article: Article, extraction: Extraction) -> None:
+    extraction = bounded_extraction(extraction)
     assert extraction.plan is not None
     facts = extraction.plan
     event_facts = extraction.event or EventFacts(type="other", date=None)
@@ -520,6 +522,7 @@ def insert_ignore(
 
 
 def article_values(article: Article, extraction: Extraction, content_hash: str, raw: Capture | None) -> dict[str, Any]:
+    article = bounded_article(article)
     canonical = storable(article.canonical_url)
     return {
         # A URL too long for the column cannot be an identity; the content hash still is.
@@ -536,9 +539,35 @@ def article_values(article: Article, extraction: Extraction, content_hash: str, 
         "relevant": bool(extraction.relevance.relevant),
         "relevance_score": float(extraction.relevance.score),
         "relevance_reasons": list(extraction.relevance.reasons),
-        "extraction": article_to_json(article, extraction),
+        "extraction": article_to_json(article, bounded_extraction(extraction)),
         "fetched_at": utc_naive(raw.fetched_at) if raw else None,
     }
+
+
+def bounded_article(article: Article) -> Article:
+    """The article with its crawled one-line fields cut to what their columns and readers take."""
+    return dataclasses.replace(
+        article,
+        title=truncate(article.title, MAX_TITLE) or "",
+        subtitle=truncate(article.subtitle, MAX_TITLE),
+        outlet=truncate(article.outlet, MAX_NAME),
+        author=truncate(article.author, MAX_NAME),
+    )
+
+
+def bounded_extraction(extraction: Extraction) -> Extraction:
+    """What was read from crawled text about a plan, its free-text fields bounded like an article's."""
+    facts = extraction.plan
+    if facts is not None:
+        facts = dataclasses.replace(
+            facts,
+            title=truncate(facts.title, MAX_TITLE),
+            vision=truncate(facts.vision, MAX_TITLE),
+            items=[item[:MAX_TITLE] for item in facts.items[:MAX_LIST]],
+        )
+    return dataclasses.replace(
+        extraction, plan=facts, partners=[p[:MAX_NAME] for p in extraction.partners[:MAX_LIST]]
+    )
 
 
 def raw_page_values(article_id: int, raw: Capture) -> dict[str, Any]:
@@ -555,6 +584,9 @@ def text_hash(text: str) -> str:
 
 
 MAX_URL = 2048  # the length of the URL columns
+MAX_TITLE = 1000  # a page's title and subtitle beyond this are markup gone wrong, not a headline
+MAX_NAME = 200  # an outlet, an author, a partner
+MAX_LIST = 100  # a plan's items and partners
 
 
 def storable(value: str | None) -> str | None:

@@ -6,6 +6,8 @@ it accepts. It can be told to refuse a recipient (``refuse``: address → reply,
 (``close_after_data``), to be slow before answering the DATA (``delay``), to hold
 its answer until the test releases it (``hold``: lets a test kill the sending
 process while the server has the message but the sender has no reply yet), to
+refuse every MAIL FROM (``refuse_mail``), to announce a small SIZE
+(``data_size_limit``: larger messages get 552 at MAIL FROM), to
 speak STARTTLS or implicit TLS, and to require a login. ``down_url()`` points at a
 port where nothing listens and ``HungServer`` one that never answers. Every wait
 is bounded.
@@ -77,11 +79,23 @@ class Behaviour:
     close_after_data: bool = False
     delay: float = 0.0
     hold: bool = False
+    refuse_mail: str | None = None  # a reply to MAIL FROM, such as "552 5.3.4 message too big" ...
+    refuse_mail_over: int = 0  # ... given when the SIZE the client declares is over this (0: always)
 
 
 class _Handler:
     def __init__(self, server: SmtpTestServer) -> None:
         self.server = server
+
+    async def handle_MAIL(self, smtp, session, envelope, address, mail_options):
+        behaviour = self.server.behaviour
+        declared = next((int(o[5:]) for o in mail_options if o.upper().startswith("SIZE=") and o[5:].isdigit()), 0)
+        if behaviour.refuse_mail and declared >= behaviour.refuse_mail_over:
+            self.server.mail_refused.append(declared)
+            return behaviour.refuse_mail
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, smtp, session, envelope, address, rcpt_options):
         reply = self.server.behaviour.refuse.get(address.lower())
@@ -92,6 +106,7 @@ class _Handler:
 
     async def handle_DATA(self, smtp, session, envelope):
         server = self.server
+        server.data_started += 1
         received = Received(
             envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)
         )
@@ -119,6 +134,7 @@ class SmtpTestServer:
         certificate: tuple[Path, Path] | None = None,  # (cert.pem, key.pem) for TLS
         login: tuple[str, str] | None = None,  # (user, password) required to send
         behaviour: Behaviour | None = None,
+        data_size_limit: int | None = None,  # announced as SIZE; larger messages get 552
     ) -> None:
         self.tls = tls
         self.login = login
@@ -127,10 +143,14 @@ class SmtpTestServer:
         self.messages: list[Received] = []
         self.dropped: list[Received] = []
         self.auth_attempts: list[tuple[str, bool]] = []
+        self.mail_refused: list[int] = []  # the SIZE declared by each MAIL FROM refused
+        self.data_started = 0  # DATA commands received, answered or not
         self.data_received = threading.Event()
         self._release = threading.Event()
         self._lock = threading.Condition()
         kwargs: dict[str, object] = {"ready_timeout": 10.0}
+        if data_size_limit is not None:
+            kwargs["data_size_limit"] = data_size_limit
         context = None
         if tls:
             if certificate is None:

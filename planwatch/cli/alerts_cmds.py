@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from alerts.delivery import DeliveryReport, preview_digest, send_pending
+from alerts.delivery import DeliveryReport, preview_digest, resend, send_pending
 from alerts.labels import LANGUAGES
 from alerts.subscribers import (
     FREQUENCIES,
@@ -217,8 +217,14 @@ def resume(app, email: str) -> None:
 @click.option(
     "--send", is_flag=True, help="Send every active subscriber its pending items now, whatever its frequency."
 )
+@click.option(
+    "--resend",
+    "resend_email",
+    metavar="EMAIL",
+    help="Send EMAIL again the items of its messages in doubt (named by `planwatch status`).",
+)
 @click.pass_obj
-def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) -> None:
+def digest(app, preview: Path | None, subscriber_email: str | None, send: bool, resend_email: str | None) -> None:
     """Build and deliver the pending digest.
 
     Without options, sends what is due now: immediate and run subscribers' items and
@@ -226,11 +232,14 @@ def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) 
     configuration (or PLANWATCH_SMTP_URL), else into the outbox directory as .eml
     files.
     """
-    if preview is not None and send:
-        raise click.UsageError("--preview and --send cannot be used together")
+    if sum((preview is not None, send, resend_email is not None)) > 1:
+        raise click.UsageError("--preview, --send and --resend cannot be used together")
     config = app.config
     db = app.database()
     try:
+        if resend_email is not None:
+            _resend(db, config, app.outbox, resend_email)
+            return
         if preview is not None:
             _write_preview(db, config, preview, subscriber_email)
             return
@@ -244,6 +253,16 @@ def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) 
             )
     except (SubscriberError, SmtpConfigError) as exc:
         raise click.ClickException(str(exc)) from None
+    _finish(report)
+
+
+def _resend(db, config, outbox: Path, email: str) -> None:
+    count, report = resend(db, config, outbox, email)
+    if not count:
+        raise click.ClickException(
+            f"nothing to resend to {email}: no message to it is in flight or unconfirmed (see planwatch status)"
+        )
+    stdout.print(f"resending {count} message(s) in doubt to {email}", markup=False, highlight=False)
     _finish(report)
 
 

@@ -33,7 +33,7 @@ SERVICE_LOG_LEVEL = "INFO"  # a service without its job lines would be silent fo
 def run(ctx: click.Context, log_level: str | None, log_file: str | None, log_json: bool) -> None:
     """Run the service: crawl every source on its schedule, send digests, tidy the database.
 
-    Runs until SIGTERM or SIGINT, then lets running jobs finish (or stops them
+    Runs until SIGTERM, SIGINT or SIGHUP, then lets running jobs finish (or stops them
     cleanly within service.shutdown_timeout) and exits 0; a second signal exits at
     once. Only one service may run on a database. See docs/service.md.
     """
@@ -118,15 +118,41 @@ def status(app: Any, as_json: bool) -> None:
             "missed": skipped.get((source, "missed"), 0),
         })
     attention = [h for h in health if h.state in ("failing", "silent")]
+    in_doubt = deliveries_in_doubt(db)
     if as_json:
         click.echo(json.dumps({
             "service": {"running": holder is not None, "holder": holder},
             "jobs": rows,
             "sources": [h.to_json() for h in health],
             "attention": [h.source for h in attention],
+            "deliveries_in_doubt": [m.to_json() for m in in_doubt],
         }, ensure_ascii=False, indent=2))
         return
     _print_status(config, holder, rows, attention)
+    _print_in_doubt(in_doubt)
+
+
+def deliveries_in_doubt(db: Any) -> list[Any]:
+    """Messages that may not have reached their subscriber (a sending run killed mid-send)."""
+    from alerts.outbox import messages_in_doubt
+    from storage.models import utcnow
+
+    with db.session(read_only=True) as session:
+        return messages_in_doubt(session, utcnow())
+
+
+def _print_in_doubt(in_doubt: list[Any]) -> None:
+    if not in_doubt:
+        return
+    out = Console()
+    out.print()
+    out.print("deliveries in doubt (the sending run stopped; they may not have arrived):", highlight=False)
+    for m in in_doubt:
+        out.print(f"  {m.subscriber}: {len(m.items)} item(s) {m.state} since {m.since:%Y-%m-%d %H:%M} UTC"
+                  f" (message {m.message_id})", highlight=False, markup=False)
+        for item_id, kind, about in m.items:
+            out.print(f"    {kind} #{item_id}: {about}", highlight=False, markup=False)
+        out.print(f"    resend them: planwatch digest --resend {m.subscriber}", highlight=False, markup=False)
 
 
 def read_stored_jobs(db: Any) -> dict[str, StoredJob]:
