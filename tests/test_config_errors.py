@@ -30,7 +30,7 @@ CASES = [
     ("\n\n[crawl]\nretries = [1]\n", 4, "crawl.retries", "valid integer"),
     # -- [[source]] --------------------------------------------------------------------------
     (SOURCE + 'urls = ["x"]\n', 5, "source[a].urls", "did you mean 'url'?"),
-    (SOURCE.replace('"feed"', '"rss"'), 3, "source[a].type", "'feed', 'sitemap', 'listing' or 'search'"),
+    (SOURCE.replace('"feed"', '"rss"'), 3, "source[a].type", "'feed', 'sitemap', 'listing', 'search' or 'board'"),
     (SOURCE.replace("https://example.kr/rss", "file:///etc/passwd"), 4, "source[a].url", "http:// or https://"),
     (SOURCE.replace("https://example.kr/rss", "javascript:alert(1)"), 4, "source[a].url", "http:// or https://"),
     (SOURCE.replace("https://example.kr/rss", "https://exa mple.kr/rss"), 4, "source[a].url", "spaces"),
