@@ -67,6 +67,7 @@ PRESETS: dict[str, CmsPreset] = {
                 ".list-block a[href*='articleView.html']"
             ),
             next_page=None,
+            list_items="#section-list li, .article-list .list-block",
             selectors={
                 "body": "#article-view-content-div",
                 "title": "h3.heading, .article-head-title",

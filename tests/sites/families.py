@@ -210,6 +210,27 @@ def board_list(rows: list[tuple[str, FixtureArticle]], next_link: str | None, ou
     return _chrome(outlet, f'<div id="contents"><h2>보도자료</h2>{table}</div>', title="보도자료")
 
 
+# --- NDSoft, with the dates its list rows print ----------------------------------------------
+
+
+def ndsoft_article(a: FixtureArticle, base: str, outlet: str) -> str:
+    from .news import ndsoft_article_html
+
+    return ndsoft_article_html(a, base, outlet)
+
+
+def ndsoft_list(rows: list[tuple[str, FixtureArticle]], next_link: str | None, outlet: str) -> str:
+    items = "\n".join(
+        f'<li><h4 class="titles"><a href="{e(href)}">{e(a.title)}</a></h4>'
+        f'<span class="byline"><em>{e(a.reporter)} 기자</em><em>{_date(a, ".")}</em></span></li>'
+        for href, a in rows
+    )
+    return _chrome(outlet, f'<section id="section-list"><ul class="type2">{items}</ul></section>', title="전체기사")
+
+
+NDSOFT = Family("ndsoft", lambda k: f"/news/articleView.html?idxno={k}",
+                lambda p: f"/news/articleList.html?page={p}&view_type=sm", lambda base: base, ndsoft_article, ndsoft_list)
+
 FAMILIES: dict[str, Family] = {
     f.preset: f
     for f in (
