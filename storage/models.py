@@ -193,6 +193,8 @@ class DigestItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # when the outbox fanned it out to the subscribers of that moment; NULL = not yet
     queued_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # found looking back (`planwatch backfill`): never fanned out; sent only in a history digest asked for
+    history: Mapped[bool | None] = mapped_column(Boolean, default=False)
 
 
 class Subscriber(Base):

@@ -386,6 +386,7 @@ def queue_item(
         "article_id": article_id,
         "change_ids": list(change_ids or []),
         "queued_at": m.utcnow() if history else None,
+        "history": history,
     }
     return insert_ignore(session, m.DigestItem, values, conflict=["dedup_key"], returning=m.DigestItem.id)
 

@@ -72,6 +72,10 @@ def world_run(tmp_path_factory):
         after = planwatch(tmp, "backfill", "--since", SINCE.isoformat(), "--json")
         after_logs = {k: list(s.log) for k, s in servers.items()}
         digest = planwatch(tmp, "digest")
+        alerted = sorted((tmp / "outbox").rglob("*.eml")) if (tmp / "outbox").exists() else []
+        planwatch(tmp, "subscribers", "add", "past@example.kr", "--provinces", "대구", "--frequency", "weekly")
+        history = [planwatch(tmp, "digest", "--history", "--subscriber", "past@example.kr") for _ in range(2)]
+        history_mail = sorted((tmp / "outbox").rglob("*.eml"))
         coverage = json.loads(planwatch(tmp, "coverage", "--json").stdout)
     with sqlite3.connect(tmp / "world.db") as conn:
         conn.row_factory = sqlite3.Row
@@ -79,10 +83,11 @@ def world_run(tmp_path_factory):
         events = [dict(r) for r in conn.execute(
             "SELECT p.municipality, p.province, p.phase, e.type, e.date FROM plan_events e JOIN plans p ON p.id = e.plan_id")]
         items = [dict(r) for r in conn.execute("SELECT * FROM digest_items")]
-        deliveries = conn.execute("SELECT count(*) FROM deliveries").fetchone()[0]
+        deliveries = conn.execute("SELECT count(*) FROM deliveries").fetchone()[0]  # the history digest's only
     return {"world": world, "runs": runs, "after": json.loads(after.stdout), "after_logs": after_logs,
             "digest": digest, "coverage": coverage, "articles": articles, "events": events, "items": items,
-            "deliveries": deliveries, "tmp": tmp}
+            "deliveries": deliveries, "tmp": tmp, "alerted": alerted, "history": history,
+            "history_mail": history_mail}
 
 
 def article_requests(world: World, logs: dict) -> Counter:
@@ -140,10 +145,23 @@ def test_a_run_after_the_walk_is_done_fetches_nothing(world_run):
 
 def test_no_subscriber_is_alerted(world_run):
     assert world_run["items"], "the backfill queued the plans' items"
-    assert all(item["queued_at"] is not None for item in world_run["items"])
-    assert world_run["deliveries"] == 0
-    outbox = world_run["tmp"] / "outbox"
-    assert not outbox.exists() or not any(outbox.rglob("*.eml"))
+    assert all(item["queued_at"] is not None and item["history"] for item in world_run["items"])
+    assert world_run["alerted"] == []
+
+
+def test_a_subscriber_who_asks_gets_the_history_once(world_run):
+    import email
+    from email import policy
+
+    mails = world_run["history_mail"]
+    assert len(mails) == 1
+    message = email.message_from_bytes(mails[0].read_bytes(), policy=policy.default)
+    assert "past@example.kr" in message["To"]
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    assert "대구광역시" in text and "수성구" in text
+    assert "수원시" not in text and "강릉시" not in text  # the subscriber's filter: 대구 only
+    assert "1 written to the outbox" in world_run["history"][0].stdout
+    assert "nothing to send" in world_run["history"][1].stdout  # asked again: nothing new since
 
 
 def test_coverage_reports_the_world_exactly(world_run):

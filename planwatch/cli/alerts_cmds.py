@@ -217,8 +217,10 @@ def resume(app, email: str) -> None:
 @click.option(
     "--send", is_flag=True, help="Send every active subscriber its pending items now, whatever its frequency."
 )
+@click.option("--history", is_flag=True,
+              help="With --subscriber: send that subscriber, once, what `planwatch backfill` found for its filters.")
 @click.pass_obj
-def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) -> None:
+def digest(app, preview: Path | None, subscriber_email: str | None, send: bool, history: bool) -> None:
     """Build and deliver the pending digest.
 
     Without options, sends what is due now: immediate and run subscribers' items and
@@ -228,9 +230,16 @@ def digest(app, preview: Path | None, subscriber_email: str | None, send: bool) 
     """
     if preview is not None and send:
         raise click.UsageError("--preview and --send cannot be used together")
+    if history and (subscriber_email is None or preview is not None or send):
+        raise click.UsageError("--history needs --subscriber EMAIL (and neither --preview nor --send)")
     config = app.config
     db = app.database()
     try:
+        if history:
+            from alerts.history import send_history_digest
+
+            _finish(send_history_digest(db, config, app.outbox, subscriber_email or ""))
+            return
         if preview is not None:
             _write_preview(db, config, preview, subscriber_email)
             return

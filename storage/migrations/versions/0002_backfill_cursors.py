@@ -1,4 +1,4 @@
-"""Backfill cursors: where `planwatch backfill` of each source stopped.
+"""Backfill: where `planwatch backfill` of each source stopped, and which digest items it found.
 
 Revision ID: 0002
 Revises: 0001
@@ -33,7 +33,10 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('source', 'since', name=op.f('pk_backfill_cursors'))
     )
+    op.add_column('digest_items', sa.Column('history', sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('digest_items') as batch_op:
+        batch_op.drop_column('history')
     op.drop_table('backfill_cursors')
