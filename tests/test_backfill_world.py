@@ -77,6 +77,7 @@ def world_run(tmp_path_factory):
         history = [planwatch(tmp, "digest", "--history", "--subscriber", "past@example.kr") for _ in range(2)]
         history_mail = sorted((tmp / "outbox").rglob("*.eml"))
         coverage = json.loads(planwatch(tmp, "coverage", "--json").stdout)
+        coverage_text = planwatch(tmp, "coverage").stdout
     with sqlite3.connect(tmp / "world.db") as conn:
         conn.row_factory = sqlite3.Row
         articles = [dict(r) for r in conn.execute("SELECT * FROM articles")]
@@ -87,7 +88,7 @@ def world_run(tmp_path_factory):
     return {"world": world, "runs": runs, "after": json.loads(after.stdout), "after_logs": after_logs,
             "digest": digest, "coverage": coverage, "articles": articles, "events": events, "items": items,
             "deliveries": deliveries, "tmp": tmp, "alerted": alerted, "history": history,
-            "history_mail": history_mail}
+            "history_mail": history_mail, "coverage_text": coverage_text}
 
 
 def article_requests(world: World, logs: dict) -> Counter:
@@ -196,6 +197,14 @@ def test_coverage_reports_the_world_exactly(world_run):
     assert provinces["강원특별자치도"]["articles_recent"] == 0
     states = {s["name"]: s["state"] for s in report["sources"]}
     assert states == {"hanbit": "ok", "dalgu": "ok", "gangneung-press": "ok", "nuri-search": "ok"}
+
+
+def test_coverage_is_printed_as_a_table_and_the_gaps(world_run):
+    text = world_run["coverage_text"]
+    row = next(line for line in text.splitlines() if "경기도" in line and "of 32" in line)
+    assert "3 of 32" in row
+    assert "governments with no plan news: 235 of 243" in text
+    assert "national sources: nuri-search" in text
 
 
 def test_requests_per_found_article(world_run):

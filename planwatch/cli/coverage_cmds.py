@@ -128,6 +128,10 @@ def coverage(app, as_json: bool) -> None:
     for p in report.provinces:
         if p.without_plan:
             stdout.print(f"  {p.province}: {', '.join(p.without_plan)}", highlight=False, soft_wrap=True)
+    never = [s.name for s in report.sources if s.state == "never"]
+    if never:
+        stdout.print(f"sources with no article yet ({len(never)}): {', '.join(never)}", highlight=False,
+                     soft_wrap=True)
     silent = report.silent_sources
     if silent:
         stdout.print("silent sources:", highlight=False)
