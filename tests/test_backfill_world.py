@@ -82,7 +82,9 @@ def world_run(tmp_path_factory):
         conn.row_factory = sqlite3.Row
         articles = [dict(r) for r in conn.execute("SELECT * FROM articles")]
         events = [dict(r) for r in conn.execute(
-            "SELECT p.municipality, p.province, p.phase, e.type, e.date FROM plan_events e JOIN plans p ON p.id = e.plan_id")]
+            "SELECT p.municipality, p.province, p.phase, e.type, e.date,"
+            " (SELECT count(*) FROM event_sources s WHERE s.event_id = e.id) AS sources"
+            " FROM plan_events e JOIN plans p ON p.id = e.plan_id")]
         items = [dict(r) for r in conn.execute("SELECT * FROM digest_items")]
         deliveries = conn.execute("SELECT count(*) FROM deliveries").fetchone()[0]  # the history digest's only
     return {"world": world, "runs": runs, "after": json.loads(after.stdout), "after_logs": after_logs,
@@ -136,6 +138,12 @@ def test_timelines_hold_every_step_with_its_date(world_run):
     for e in world_run["events"]:
         found.setdefault((e["municipality"], e["phase"]), []).append((e["type"], e["date"]))
     assert {k: sorted(v, key=lambda x: x[1]) for k, v in found.items()} == world.expected_plans()
+
+
+def test_a_release_and_the_news_a_day_later_are_one_event_with_two_sources(world_run):
+    gangneung = [e for e in world_run["events"] if e["municipality"] == "강릉시"]
+    assert len(gangneung) == 3
+    assert all(e["sources"] == 2 for e in gangneung), gangneung
 
 
 def test_a_run_after_the_walk_is_done_fetches_nothing(world_run):

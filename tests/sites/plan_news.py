@@ -37,10 +37,11 @@ class PlanStep:
     day: date
     phase: int
     reporter: str = "김하늘"
+    published: date | None = None  # when the article appeared, if not on the day itself (news of a release)
 
 
 def plan_article(step: PlanStep) -> FixtureArticle:
-    """The article reporting one plan step, published on the step's day at 15:20."""
+    """The article reporting one plan step, published at 15:20 on the step's day (or on ``published``)."""
     m, d, phase = step.municipality, step.day, step.phase
     word = EVENT_WORDS[step.event]
     strategies, tasks, projects = 3 + step.key % 3, 10 + step.key % 7, 25 + step.key % 19
@@ -57,7 +58,7 @@ def plan_article(step: PlanStep) -> FixtureArticle:
         step.key,
         f"{m}, " + EVENT_TITLES[step.event].format(phase=phase),
         f"{strategies}대 전략·{tasks}대 과제 논의",
-        f"{d.isoformat()} 15:20",
+        f"{(step.published or d).isoformat()} 15:20",
         step.reporter,
         tuple(paragraphs),
         relevant=True,

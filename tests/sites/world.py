@@ -4,9 +4,10 @@ a few before the window and a few of the last days.
 
 - 한빛일보 (NDSoft, 경기도): plan steps of 수원시, 용인시 and 화성시, ordinary news, list rows with dates;
 - 달구벌일보 (``/web/view.php?key=``, 대구·경북): plan steps of 대구광역시, 수성구 and 포항시;
-- 동해신문 (``/page/view/N``, 강원): plan steps of 강릉시 and 속초시 — not configured as a source: the
-  portal is the only way to its articles;
-- 강릉시's press-release board (eGovFrame): its own releases of 강릉시's steps, on the day of each step;
+- 동해신문 (``/page/view/N``, 강원): plan steps of 속초시, and 강릉시's steps the day after 강릉시 announced
+  them — not configured as a source: the portal is the only way to its articles;
+- 강릉시's press-release board (eGovFrame): its own releases of 강릉시's steps, on the day of each step
+  (the news follows a day later: one event, two sources);
 - 누리 검색 (a portal news search): every plan article of the outlets, searched by query and date range
   (``ds``/``de``), ten results a page, newest first.
 
@@ -16,7 +17,7 @@ a few before the window and a few of the last days.
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
@@ -62,8 +63,10 @@ def build_world(today: date) -> dict[str, Outlet]:
     hanbit_steps.append(PlanStep(1300, "안산시", "시청", "plan_kickoff", date(2019, 9, 17), 1))  # before the window
     dalgu_steps = _steps(2000, "대구광역시", "시청", (2020, 2024)) + _steps(2100, "수성구", "구청", (2022,))
     dalgu_steps += _steps(2200, "포항시", "시청", (2021,))
-    donghae_steps = _steps(3000, "속초시", "시청", (2022,))
     board_steps = _steps(4000, "강릉시", "시청", (2021,))
+    donghae_steps = _steps(3000, "속초시", "시청", (2022,))
+    donghae_steps += [replace(s, key=s.key - 900, published=s.day + timedelta(days=1), reporter="최동해")
+                      for s in board_steps]
     return {
         "hanbit": Outlet("한빛일보", NDSOFT, "경기도", tuple(hanbit_steps),
                          tuple(_ordinary(1500, ("수원시", "용인시", "성남시"), today))),
@@ -106,8 +109,9 @@ class World:
         out: dict[tuple[str, int], list[tuple[str, str]]] = {}
         for outlet in self.outlets.values():
             for step in outlet.steps:
-                if step.day >= SINCE:
-                    out.setdefault((step.municipality, step.phase), []).append((step.event, step.day.isoformat()))
+                event = (step.event, step.day.isoformat())
+                if step.day >= SINCE and event not in out.get((step.municipality, step.phase), []):
+                    out.setdefault((step.municipality, step.phase), []).append(event)
         return {k: sorted(v, key=lambda e: e[1]) for k, v in out.items()}
 
     # --- the portal ------------------------------------------------------------------------------
