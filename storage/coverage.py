@@ -26,6 +26,7 @@ from planwatch.config import Source
 from storage import models as m
 
 RECENT_DAYS = 30
+KST_OFFSET = timedelta(hours=9)  # Article.published is the outlet's local time (KST), naive
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,9 @@ class SourceCoverage:
     provinces: tuple[str, ...]  # empty: national (a portal search)
     enabled: bool
     articles: int  # stored from this source, ever
-    last_article_at: datetime | None  # when its newest article was stored (UTC)
+    # its newest article (UTC): by publication time, so that a backfill's old finds do not make a
+    # source look fresh; by the time it was stored when no article of the source has a date
+    last_article_at: datetime | None
     silent_after_days: float
     state: str  # ok | silent (nothing new for longer than silent_after) | never (no article yet) | disabled
 
@@ -134,9 +137,11 @@ def coverage_report(
 
 
 def _source_coverage(session: Session, source: Source, now: datetime, default_silent_after: str) -> SourceCoverage:
-    count, last = session.execute(
-        select(func.count(), func.max(m.Article.created_at)).where(m.Article.origin == source.name)
+    count, newest_published, newest_stored = session.execute(
+        select(func.count(), func.max(m.Article.published), func.max(m.Article.created_at))
+        .where(m.Article.origin == source.name)
     ).one()
+    last = newest_published - KST_OFFSET if newest_published is not None else newest_stored
     silent_after = source.silent_after_seconds(default_silent_after)
     if not source.enabled:
         state = "disabled"
@@ -154,7 +159,7 @@ def _recent_articles_by_source(session: Session, names: list[str], now: datetime
     """Articles per source published (else stored) in the last RECENT_DAYS days; ``published`` is KST."""
     if not names:
         return {}
-    kst_now = now + timedelta(hours=9)
+    kst_now = now + KST_OFFSET
     start_kst = kst_now - timedelta(days=RECENT_DAYS)
     start_utc = now - timedelta(days=RECENT_DAYS)
     rows = session.execute(

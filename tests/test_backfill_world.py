@@ -204,7 +204,9 @@ def test_coverage_reports_the_world_exactly(world_run):
     assert provinces["대구광역시"]["articles_recent"] == 2
     assert provinces["강원특별자치도"]["articles_recent"] == 0
     states = {s["name"]: s["state"] for s in report["sources"]}
-    assert states == {"hanbit": "ok", "dalgu": "ok", "gangneung-press": "ok", "nuri-search": "ok"}
+    # the board's newest release and the portal's newest find are of 2021 and 2024: silent, though just read
+    assert states == {"hanbit": "ok", "dalgu": "ok", "gangneung-press": "silent", "nuri-search": "silent"}
+    assert report["silent_sources"] == ["gangneung-press", "nuri-search"]
 
 
 def test_coverage_is_printed_as_a_table_and_the_gaps(world_run):

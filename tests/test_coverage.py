@@ -2,7 +2,9 @@
 
 Homonym governments (중구 of 서울 and of 부산) are told apart by province; an
 article counts as recent by its publication time (KST), else by when it was stored;
-a source is silent after its own ``silent_after``, never when it brought nothing yet.
+a source is silent after its own ``silent_after`` since its newest article's publication
+(an old article found today by a backfill does not make it fresh), never when it brought
+nothing yet.
 """
 
 from __future__ import annotations
@@ -66,7 +68,8 @@ def test_coverage_per_province_and_government(db):
         add_article(session, 1, "seoul-paper", NOW + timedelta(hours=9) - timedelta(days=2), NOW - timedelta(days=2))
         add_article(session, 2, "seoul-paper", NOW + timedelta(hours=9) - timedelta(days=31), NOW - timedelta(hours=1))
         add_article(session, 3, "busan-paper", None, NOW - timedelta(days=8))
-        add_article(session, 4, "portal", NOW, NOW - timedelta(days=40))
+        # found yesterday by a backfill, published 40 days ago: the portal is still silent
+        add_article(session, 4, "portal", NOW + timedelta(hours=9) - timedelta(days=40), NOW - timedelta(days=1))
         add_plan(session, "a", "중구", "서울특별시")
         add_plan(session, "b", "중구", "서울특별시")
         add_plan(session, "c", "서울특별시", "서울특별시")
