@@ -2,10 +2,11 @@
 a feed that cannot be walked back, a run killed by its page budget.
 
 One NDSoft fixture site publishes 25 articles (three list pages of ten, dated rows).
-One article answers 500 the first time. The first run reads every page but must not
-call the walk done: the page of the failed article is read again by the second run,
-which fetches that article only. A source on a closed port is one line and the others
-go on; a feed without a preset is skipped with its reason.
+An article of page 2 answers 500 the first time, and so does list page 3. The first
+run stops at page 3, and must not count page 2 as done: the second run reads page 2
+again (fetching only the failed article), then page 3 and the empty page 4, and the
+walk is done; a third run sends nothing. A source on a closed port is one line and
+the others go on; a feed without a preset is skipped with its reason.
 """
 
 from __future__ import annotations
@@ -41,7 +42,11 @@ def runs(tmp_path_factory):
         path = NDSOFT.article_path(FAILING.key)
         page = routes[path]
         assert isinstance(page, Page)
-        routes[path] = FailingFirst(page, Page(b"<html>error</html>", status=500, headers={"Content-Type": "text/html"}))
+        error = Page(b"<html>error</html>", status=500, headers={"Content-Type": "text/html"})
+        routes[path] = FailingFirst(page, error)
+        third = routes[NDSOFT.list_path(3)]
+        assert isinstance(third, Page)
+        routes[NDSOFT.list_path(3)] = FailingFirst(third, error)
         site.routes.update(routes)
         (tmp / "planwatch.toml").write_text(f"""
 [crawl]
@@ -89,14 +94,17 @@ def test_a_feed_without_a_preset_is_skipped_with_its_reason(runs):
     assert "source some-feed: skipped: a feed holds only the newest articles" in proc.stdout.replace("\n", " ")
 
 
-def test_a_failed_article_has_its_page_read_again_and_only_it_fetched(runs):
+def test_a_failed_article_or_list_page_is_read_again_and_nothing_else(runs):
     (_, first), (_, second), (_, third) = runs[0]
-    article_paths = {NDSOFT.article_path(a.key) for a in ARTICLES}
+    newest = sorted(ARTICLES, key=lambda a: a.published, reverse=True)
+    paths = [NDSOFT.article_path(a.key) for a in newest]
     failing = NDSOFT.article_path(FAILING.key)
-    assert sorted(t for t in first if t in article_paths) == sorted(article_paths)  # all tried once, one failed
-    assert [t for t in second if t in article_paths] == [failing]
-    assert second[0].startswith("/robots.txt") or second[0] == NDSOFT.list_path(2)
-    assert NDSOFT.list_path(1) not in second  # the walk resumes at the failed article's page
+    assert failing in paths[10:20]
+    lists = [NDSOFT.list_path(n) for n in (1, 2, 3, 4)]
+    assert [t for t in first if t in lists] == lists[:3]  # page 3 failed: the run stops there
+    assert sorted(t for t in first if t in paths) == sorted(paths[:20])  # pages 1 and 2, one of them failed
+    assert [t for t in second if t in lists] == lists[1:]  # again from page 2, the failed article's page
+    assert sorted(t for t in second if t in paths) == sorted([failing, *paths[20:]])
     assert [t for t in third if t != "/robots.txt"] == []  # done: nothing at all
 
 

@@ -57,6 +57,7 @@ class BackfillSpider(SourceSpider):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.listed_on: dict[str, tuple[Position, str]] = {}  # article URL → the list page it was found on
+        self.list_pages: set[str] = set()  # a list page that fails is where the walk stays (resume_at)
 
     # --- the walk ---------------------------------------------------------------------------
 
@@ -115,6 +116,7 @@ class BackfillSpider(SourceSpider):
         yield self.page_request(url, position, entry=True)
 
     def page_request(self, url: str, position: Position, entry: bool = False) -> Request:
+        self.list_pages.add(url)
         return self.entry_request(url, self.parse_page, planwatch_position=position, planwatch_entry=entry)
 
     def rows(self, response: Response) -> list[ListRow] | None:
@@ -133,9 +135,8 @@ class BackfillSpider(SourceSpider):
         assert cursor is not None
         position: Position = response.meta["planwatch_position"]
         rows = self.rows(response)
-        if rows is None:
+        if rows is None:  # the walk stays at this page: the next run tries it again
             self.entry_unusable(response, "has no article_links selector and is not a feed")
-            walk.resume_at = None if self.entry_ok else walk.resume_at
             return
         self.entry_succeeded(response)
         walk.pages += 1
@@ -177,6 +178,8 @@ class BackfillSpider(SourceSpider):
     def page_failed(self, url: str, reason: str) -> None:
         """An article that failed (to download or to be stored) has its list page read again next run."""
         super().page_failed(url, reason)
+        if url in self.list_pages:
+            return
         listed = self.listed_on.get(url)
         if listed is None and self.walk.cursor is not None:  # not one of ours by URL (a redirect target): be safe
             start = self.walk.cursor
