@@ -223,7 +223,7 @@ PRESETS: dict[str, CmsPreset] = {
                 "press-release boards on the eGovFrame board (selectBbsNttList.do / selectBbsNttView.do) "
                 "many city and province sites share; give the board's list URL with {page}"
             ),
-            examples=("www.sejong.go.kr", "www.jinju.go.kr"),
+            examples=(),
             article_url_pattern=r"/selectBbsNttView\.do\?(?:[^#]*&)?nttNo=\d+",
             default_type="board",
             board_path="/selectBbsNttList.do?pageIndex={page}",
@@ -233,6 +233,24 @@ PRESETS: dict[str, CmsPreset] = {
                 "body": ".bbs_content, .bbs_view .content",
                 "title": ".bbs_view .subject, .board_view .subject",
                 "date": ".bbs_view .date, .board_view .date",
+            },
+        ),
+        CmsPreset(
+            name="bbs-list-do",
+            description=(
+                "press-release boards at /bbs/list.do?ptIdx=…&mId=… (/bbs/view.do?…&bIdx=N), another board "
+                "many city and county sites share; give the board's list URL with {page}"
+            ),
+            examples=(),
+            article_url_pattern=r"/bbs/view\.do\?(?:[^#]*&)?bIdx=\d+",
+            default_type="board",
+            board_path="/bbs/list.do?page={page}",
+            article_links="a[href*='view.do']",
+            list_items="table.board_list tbody tr, .bbs_list tbody tr",
+            selectors={
+                "body": ".board_view .view_cont",
+                "title": ".board_view .view_tit",
+                "date": ".board_view .view_info .date",
             },
         ),
     )

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.slow
 OUTLETS = {
     "web-view-php": "영남일보", "page-view": "강원일보", "busan-view": "부산일보", "newsbody-asp": "국제신문",
     "yna": "연합뉴스", "newsis": "뉴시스", "news1": "뉴스1", "egov-bbs": "강릉시",
+    "bbs-list-do": "원주시",
 }
 TOWNS = ("강릉시", "속초시", "정선군", "원주시")
 EVENTS = ("plan_kickoff", "plan_interim_report", "plan_final_report")
@@ -94,7 +95,7 @@ def test_every_article_of_the_family_is_found_once_and_read_right(crawled, prese
         assert row["published"].startswith(article.published), (preset, row["published"], article.published)
         assert row["text"].startswith(article.paragraphs[0])
         assert all(p in row["text"] for p in article.paragraphs)
-        for chrome in ("많이 본 뉴스", "무단전재", "발행인", "작성자", "보도자료.hwp"):
+        for chrome in ("많이 본 뉴스", "무단전재", "발행인", "작성자", "보도자료.hwp", "첨부파일", "담당부서"):
             assert chrome not in row["text"], (preset, chrome)
         assert bool(row["relevant"]) == article.relevant
 

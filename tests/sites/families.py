@@ -231,6 +231,29 @@ def ndsoft_list(rows: list[tuple[str, FixtureArticle]], next_link: str | None, o
 NDSOFT = Family("ndsoft", lambda k: f"/news/articleView.html?idxno={k}",
                 lambda p: f"/news/articleList.html?page={p}&view_type=sm", lambda base: base, ndsoft_article, ndsoft_list)
 
+BBS_LIST = "/bbs/list.do?ptIdx=254&mId=0301010000&page={page}"
+
+
+def bbs_article(a: FixtureArticle, base: str, outlet: str) -> str:
+    inner = f"""<div id="content"><div class="location">홈 &gt; 소식 &gt; 보도자료</div>
+<div class="board_view"><h4 class="view_tit">{e(a.title)}</h4>
+<div class="view_info"><span>담당부서 : 정보통신과</span><span class="date">{_date(a, '.')}</span><span>조회 45</span></div>
+<div class="view_cont">{_paragraphs(a)}</div>
+<div class="view_file"><a href="/bbs/download.do?fIdx=1">첨부파일.hwp</a></div></div>
+<div class="btn_area"><a href="{BBS_LIST.format(page=1)}">목록</a></div></div>"""
+    return _chrome(outlet, inner, title=a.title)
+
+
+def bbs_list(rows: list[tuple[str, FixtureArticle]], next_link: str | None, outlet: str) -> str:
+    body = "\n".join(
+        f'<tr><td>{a.key}</td><td class="subject"><a href="{e(href)}" title="{e(a.title)}">{e(a.title)}</a></td>'
+        f'<td>정보통신과</td><td>{_date(a, ".")}</td><td>45</td></tr>'
+        for href, a in rows
+    )
+    return _chrome(outlet, f"""<div id="content"><table class="board_list"><thead><tr><th>번호</th><th>제목</th>
+<th>담당부서</th><th>작성일</th><th>조회</th></tr></thead><tbody>{body}</tbody></table></div>""", title="보도자료")
+
+
 FAMILIES: dict[str, Family] = {
     f.preset: f
     for f in (
@@ -252,6 +275,8 @@ FAMILIES: dict[str, Family] = {
                lambda base: base + "/local/gangwon", news1_article, news1_list),
         Family("egov-bbs", lambda k: f"/www/selectBbsNttView.do?bbsNo=84&key=1201&nttNo={k}",
                lambda p: BOARD_LIST.format(page=p), lambda base: base + BOARD_LIST, board_article, board_list),
+        Family("bbs-list-do", lambda k: f"/bbs/view.do?ptIdx=254&mId=0301010000&bIdx={k}",
+               lambda p: BBS_LIST.format(page=p), lambda base: base + BBS_LIST, bbs_article, bbs_list),
     )
 }
 
