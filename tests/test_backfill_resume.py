@@ -78,7 +78,8 @@ url = "{site.url('/rss/other.xml')}"
             out.append((proc, [r.target for r in site.log]))
             site.clear_log()
         as_json = planwatch(tmp, "backfill", "--since", "2020-06-01", "--json")
-    return out, json.loads(as_json.stdout)
+    status = planwatch(tmp, "backfill", "--status", "--json")
+    return out, json.loads(as_json.stdout), json.loads(status.stdout)
 
 
 def test_an_unreachable_source_is_one_line_and_the_others_go_on(runs):
@@ -108,8 +109,16 @@ def test_a_failed_article_or_list_page_is_read_again_and_nothing_else(runs):
     assert [t for t in third if t != "/robots.txt"] == []  # done: nothing at all
 
 
+def test_the_status_shows_each_walk_without_fetching(runs):
+    cursors = {c["source"]: c for c in runs[2]}
+    assert cursors["donghaean"]["done"] and cursors["donghaean"]["runs"] == 2  # the third run did not count
+    assert cursors["donghaean"]["articles_found"] == len(ARTICLES)
+    assert cursors["donghaean"]["pages_read"] == 2 + 3  # pages 1-2 (3 failed), then 2-4
+    assert not cursors["gone"]["done"] and cursors["gone"]["page"] == 1
+
+
 def test_the_json_says_which_walks_are_done(runs):
-    _, data = runs
+    _, data, _ = runs
     states = {s["name"]: s["backfill"]["state"] for s in data["sources"]}
     assert states["donghaean"] == "done"
     assert states["gone"] == "continues"  # never reached: it starts again next run

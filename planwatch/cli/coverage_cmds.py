@@ -14,7 +14,9 @@ from rich.table import Table
 stdout = Console()
 
 
-def _parse_since(ctx: click.Context, param: click.Parameter, value: str) -> date:
+def _parse_since(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    if value is None:
+        return None
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -23,8 +25,9 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str) -> date
 
 @click.command()
 @click.argument("source_names", metavar="[SOURCE]...", nargs=-1)
-@click.option("--since", required=True, callback=_parse_since, metavar="DATE",
+@click.option("--since", callback=_parse_since, metavar="DATE",
               help="Walk back to this day (YYYY-MM-DD), e.g. 2017-01-01.")
+@click.option("--status", is_flag=True, help="Only show where each source's walk stands (nothing is fetched).")
 @click.option("--max-pages", type=click.IntRange(1, 100_000), default=50, show_default=True, metavar="N",
               help="List or search pages per source in this run; the next run continues where this one stopped.")
 @click.option("--max-articles", type=click.IntRange(1, 100_000), metavar="N",
@@ -33,8 +36,8 @@ def _parse_since(ctx: click.Context, param: click.Parameter, value: str) -> date
               help="Also write every response to a new .warc.gz in DIR.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
-def backfill(app, source_names: tuple[str, ...], since: date, max_pages: int, max_articles: int | None,
-             record_dir: Path | None, as_json: bool) -> None:
+def backfill(app, source_names: tuple[str, ...], since: date | None, status: bool, max_pages: int,
+             max_articles: int | None, record_dir: Path | None, as_json: bool) -> None:
     """Read the sources' past: walk their list, search and board pages back to --since.
 
     Date-windowed searches are read one window at a time, newest first; other lists
@@ -44,6 +47,11 @@ def backfill(app, source_names: tuple[str, ...], since: date, max_pages: int, ma
     article is fetched once, ever. What is found builds plans and timelines with
     the articles' real dates; no subscriber is alerted of it.
     """
+    if status:
+        _print_cursors(app, set(source_names), as_json)
+        return
+    if since is None:
+        raise click.UsageError("Missing option '--since' (the day to walk back to, e.g. 2017-01-01).")
     from crawler.backfill import run_backfill
     from crawler.runner import CrawlError
     from storage.db import StorageError
@@ -67,6 +75,29 @@ def backfill(app, source_names: tuple[str, ...], since: date, max_pages: int, ma
             f"{name}: {why}" for name, why in outcome.skipped.items()))
     if failed and len(failed) == len(walked):
         raise click.ClickException(f"every source failed ({len(failed)} of {len(walked)})")
+
+
+def _print_cursors(app, names: set[str], as_json: bool) -> None:  # type: ignore[no-untyped-def]
+    from dataclasses import asdict
+
+    from storage.cursors import all_cursors
+
+    with app.database().session(read_only=True) as session:
+        cursors = [c for c in all_cursors(session) if not names or c.source in names]
+    if as_json:
+        rows = [{**asdict(c), "since": c.since.isoformat(), "until": c.until.isoformat()} for c in cursors]
+        sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not cursors:
+        stdout.print("no backfill has run yet", highlight=False)
+        return
+    table = Table(title="Backfill walks", title_justify="left")
+    for column in ("source", "since", "state", "runs", "list pages", "articles"):
+        table.add_column(column, no_wrap=column != "state")
+    for c in cursors:
+        state = "done" if c.done else f"continues at {c.next_url or f'page {c.page}'}"
+        table.add_row(c.source, c.since.isoformat(), state, str(c.runs), str(c.pages_read), str(c.articles_found))
+    stdout.print(table)
 
 
 def _print_backfill(data: dict) -> None:  # type: ignore[type-arg]
