@@ -13,13 +13,13 @@ runs with a small page budget until every source's walk is done, then once more:
 - no subscriber is alerted: an immediate subscriber gets no message;
 - `coverage --json` reports the world's provinces, plans and governments exactly.
 
-The requests per found article are printed (run with -s to see them).
+The requests per found article are printed (run with -s to see them). The database is
+SQLite or PostgreSQL (``PLANWATCH_TEST_DB``).
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -39,15 +39,27 @@ MAX_RUNS = 12
 
 def planwatch(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     cmd = [sys.executable, "-m", "planwatch", "--config", str(tmp / "planwatch.toml"), "--db",
-           f"sqlite:///{tmp / 'world.db'}", "--outbox", str(tmp / "outbox"), *args]
+           (tmp / "db_url").read_text(), "--outbox", str(tmp / "outbox"), *args]
     proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"{args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}"
     return proc
 
 
+def rows(db_url: str, query: str) -> list[dict]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(text(query))]
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="module")
-def world_run(tmp_path_factory):
+def world_run(tmp_path_factory, module_db_url):
     tmp = tmp_path_factory.mktemp("world")
+    (tmp / "db_url").write_text(module_db_url)
     today = date.today()
     world = World(today, build_world(today))
     with ExitStack() as stack:
@@ -78,15 +90,15 @@ def world_run(tmp_path_factory):
         history_mail = sorted((tmp / "outbox").rglob("*.eml"))
         coverage = json.loads(planwatch(tmp, "coverage", "--json").stdout)
         coverage_text = planwatch(tmp, "coverage").stdout
-    with sqlite3.connect(tmp / "world.db") as conn:
-        conn.row_factory = sqlite3.Row
-        articles = [dict(r) for r in conn.execute("SELECT * FROM articles")]
-        events = [dict(r) for r in conn.execute(
-            "SELECT p.municipality, p.province, p.phase, e.type, e.date,"
-            " (SELECT count(*) FROM event_sources s WHERE s.event_id = e.id) AS sources"
-            " FROM plan_events e JOIN plans p ON p.id = e.plan_id")]
-        items = [dict(r) for r in conn.execute("SELECT * FROM digest_items")]
-        deliveries = conn.execute("SELECT count(*) FROM deliveries").fetchone()[0]  # the history digest's only
+    articles = rows(module_db_url, "SELECT * FROM articles")
+    events = rows(module_db_url,
+                  "SELECT p.municipality, p.province, p.phase, e.type, e.date,"
+                  " (SELECT count(*) FROM event_sources s WHERE s.event_id = e.id) AS sources"
+                  " FROM plan_events e JOIN plans p ON p.id = e.plan_id")
+    for event in events:
+        event["date"] = str(event["date"])  # a date on PostgreSQL, ISO text on SQLite
+    items = rows(module_db_url, "SELECT * FROM digest_items")
+    deliveries = rows(module_db_url, "SELECT count(*) AS n FROM deliveries")[0]["n"]  # the history digest's only
     return {"world": world, "runs": runs, "after": json.loads(after.stdout), "after_logs": after_logs,
             "digest": digest, "coverage": coverage, "articles": articles, "events": events, "items": items,
             "deliveries": deliveries, "tmp": tmp, "alerted": alerted, "history": history,
