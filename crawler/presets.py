@@ -34,6 +34,9 @@ class CmsPreset:
     article_links: str | None = None  # CSS selector for the article links of a list page
     next_page: str | None = None  # CSS selector of the "next page" link, when {page} is not used
     selectors: dict[str, str] = field(default_factory=dict)  # body / title / date, for extraction
+    list_items: str | None = None  # the rows of a list page (one article link and its date each)
+    encoding: str | None = None  # the family's page encoding, when it is not UTF-8 (for search queries)
+    board_path: str | None = None  # a press-release board's list page; may hold {page}
 
     def path_for(self, source_type: str) -> str | None:
         return {
@@ -41,6 +44,7 @@ class CmsPreset:
             "listing": self.listing_path,
             "search": self.search_path,
             "sitemap": self.sitemap_path,
+            "board": self.board_path,
         }.get(source_type)
 
 
@@ -63,6 +67,7 @@ PRESETS: dict[str, CmsPreset] = {
                 ".list-block a[href*='articleView.html']"
             ),
             next_page=None,
+            list_items="#section-list li, .article-list .list-block",
             selectors={
                 "body": "#article-view-content-div",
                 "title": "h3.heading, .article-head-title",
@@ -97,6 +102,155 @@ PRESETS: dict[str, CmsPreset] = {
             selectors={
                 "body": "#joinskmbox, .article_body, #articleBody",
                 "title": ".view_title h2, .title h2, h1.title",
+            },
+        ),
+        CmsPreset(
+            name="web-view-php",
+            description="the /web/view.php?key=N family (영남일보, 중도일보)",
+            examples=("www.yeongnam.com", "www.joongdo.co.kr"),
+            article_url_pattern=r"/web/view\.php\?(?:[^#]*&)?key=\d+",
+            default_type="listing",
+            listing_path="/web/list.php?page={page}",
+            search_path="/web/search.php?page={page}&keyword={query}",
+            article_links="a[href*='view.php?key=']",
+            list_items=".news-list li",
+            selectors={
+                "body": "#article_body, .article-news-box",
+                "title": ".article-top-title, h1.tit",
+                "date": ".article-date, .article-top .date",
+            },
+        ),
+        CmsPreset(
+            name="page-view",
+            description="the /page/view/N family (매일신문, 강원일보)",
+            examples=("www.imaeil.com", "www.kwnews.co.kr"),
+            article_url_pattern=r"/page/view/\d{10,}",
+            default_type="listing",
+            listing_path="/page/list?page={page}",
+            search_path="/search?page={page}&keyword={query}",
+            article_links="a[href*='/page/view/']",
+            list_items=".article_list li",
+            selectors={
+                "body": "#articlebody, .article_body",
+                "title": ".article_head h1, h1.title",
+                "date": ".article_head .date",
+            },
+        ),
+        CmsPreset(
+            name="busan-view",
+            description="부산일보's /view/busan/view.php?code=N",
+            examples=("www.busan.com",),
+            article_url_pattern=r"/view/busan/view\.php\?(?:[^#]*&)?code=\d+",
+            default_type="listing",
+            listing_path="/newsList/busan?page={page}",
+            search_path="/search/busan?page={page}&keyword={query}",
+            article_links="a[href*='view.php?code=']",
+            list_items=".article_list li",
+            selectors={
+                "body": ".article_content",
+                "title": ".article_head h1",
+                "date": ".article_head .date",
+            },
+        ),
+        CmsPreset(
+            name="newsbody-asp",
+            description="the ASP /news2011/asp/newsbody.asp?key=N family in EUC-KR (국제신문)",
+            examples=("www.kookje.co.kr",),
+            article_url_pattern=r"/news2011/asp/newsbody\.asp\?(?:[^#]*&)?key=\d+",
+            default_type="listing",
+            listing_path="/news2011/asp/list.asp?page={page}",
+            search_path="/news2011/asp/search.asp?page={page}&keyword={query}",
+            article_links="a[href*='newsbody.asp']",
+            list_items="table.news_list tr",
+            encoding="cp949",
+            selectors={
+                "body": ".news_article",
+                "title": ".news_title h1",
+                "date": ".news_date",
+            },
+        ),
+        CmsPreset(
+            name="yna",
+            description="연합뉴스 (Yonhap): its regional section pages; give the section's URL",
+            examples=("www.yna.co.kr",),
+            article_url_pattern=r"/view/AKR\d{14,}",
+            default_type="listing",
+            listing_path="/local/index",
+            article_links="a[href*='/view/AKR']",
+            next_page=".paging a.next",
+            list_items="ul.list li",
+            selectors={
+                "body": ".story-news.article",
+                "title": "h1.tit",
+                "date": "p.update-time",
+            },
+        ),
+        CmsPreset(
+            name="newsis",
+            description="뉴시스 (Newsis): its regional section pages; give the section's URL",
+            examples=("www.newsis.com",),
+            article_url_pattern=r"/view/(?:\?(?:[^#]*&)?id=)?NISX\d{8}_\d+",
+            default_type="listing",
+            listing_path="/region/list/",
+            article_links="a[href*='NISX']",
+            next_page=".paging a.next",
+            list_items="ul.articleList2 li",
+            selectors={
+                "body": "#textBody",
+                "title": "h1.tit",
+                "date": ".infoLine .date",
+            },
+        ),
+        CmsPreset(
+            name="news1",
+            description="뉴스1 (News1): its regional section pages; give the section's URL",
+            examples=("www.news1.kr",),
+            article_url_pattern=r"/(?:articles/\?\d+|local/[a-z0-9-]+/\d{5,})",
+            default_type="listing",
+            listing_path="/local",
+            article_links="a[href*='/local/'], a[href*='/articles/']",
+            next_page=".pagination a.next",
+            list_items="ul.news-list li",
+            selectors={
+                "body": "#articles_detail",
+                "title": "h1.article-title",
+                "date": "#article_created time",
+            },
+        ),
+        CmsPreset(
+            name="egov-bbs",
+            description=(
+                "press-release boards on the eGovFrame board (selectBbsNttList.do / selectBbsNttView.do) "
+                "many city and province sites share; give the board's list URL with {page}"
+            ),
+            examples=(),
+            article_url_pattern=r"/selectBbsNttView\.do\?(?:[^#]*&)?nttNo=\d+",
+            default_type="board",
+            board_path="/selectBbsNttList.do?pageIndex={page}",
+            article_links="a[href*='selectBbsNttView.do']",
+            list_items="table.bbs_default tbody tr, .board_list tbody tr",
+            selectors={
+                "body": ".bbs_content, .bbs_view .content",
+                "title": ".bbs_view .subject, .board_view .subject",
+                "date": ".bbs_view .date, .board_view .date",
+            },
+        ),
+        CmsPreset(
+            name="bbs-list-do",
+            description=(
+                "press-release boards at /bbs/list.do?ptIdx=…&mId=… (/bbs/view.do?…&bIdx=N), another board "
+                "many city and county sites share; give the board's list URL with {page}"
+            ),
+            examples=(),
+            article_url_pattern=r"/bbs/view\.do\?(?:[^#]*&)?bIdx=\d+",
+            default_type="board",
+            board_path="/bbs/list.do?page={page}",
+            article_links="a[href*='view.do']",
+            list_items="table.board_list tbody tr, .bbs_list tbody tr",
+            selectors={
+                "body": ".board_view .view_cont",
+                "title": ".board_view .view_tit",
+                "date": ".board_view .view_info .date",
             },
         ),
     )
@@ -149,10 +303,14 @@ def apply_preset(data: dict[str, Any]) -> dict[str, Any]:
         path_part, _, query = path.partition("?")
         out["url"] = urlunsplit((parts.scheme, parts.netloc, path_part, query, ""))
     out.setdefault("article_url_pattern", preset.article_url_pattern)
-    if source_type in ("listing", "search"):
+    if source_type in ("listing", "search", "board"):
         out.setdefault("article_links", preset.article_links)
         if preset.next_page:
             out.setdefault("next_page", preset.next_page)
+        if preset.list_items:
+            out.setdefault("list_items", preset.list_items)
+    if preset.encoding:
+        out.setdefault("encoding", preset.encoding)
     own = out.get("selectors")
     if own is None or isinstance(own, dict):
         out["selectors"] = {**preset.selectors, **(own or {})}

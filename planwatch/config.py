@@ -77,7 +77,7 @@ class Source(_Section):
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$", max_length=100)
-    type: Literal["feed", "sitemap", "listing", "search"]
+    type: Literal["feed", "sitemap", "listing", "search", "board"]
     url: str
     preset: str | None = None
     enabled: bool = True
@@ -95,6 +95,14 @@ class Source(_Section):
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     max_articles: int | None = Field(None, ge=1, le=100_000)
+    # coverage: the 광역 the source reports on (official names; "경기" is accepted) and how long
+    # it may bring nothing new before `planwatch coverage` calls it silent (default digest.silent_after)
+    provinces: list[str] = Field(default_factory=list)
+    silent_after: str | None = None
+    # listing / search / board: the rows of a list page, each holding one article link and its date
+    list_items: str | None = None
+    # search / listing / board with {since:%Y.%m.%d} / {until:...} in the url: the length of one date window
+    window: str = "31d"
 
     @model_validator(mode="before")
     @classmethod
@@ -131,7 +139,27 @@ class Source(_Section):
                 raise ValueError(f"{host!r} is not a host name (write 'example.kr', without scheme or path)")
         return v
 
-    @field_validator("article_links", "next_page")
+    @field_validator("provinces")
+    @classmethod
+    def _provinces_known(cls, v: list[str]) -> list[str]:
+        from extractors.gazetteer import normalize_province
+
+        out = []
+        for name in v:
+            official = normalize_province(name)
+            if official is None:
+                raise ValueError(f"{name!r} is not one of the 17 provinces (write '경기도', '서울' or '부산광역시')")
+            out.append(official)
+        return list(dict.fromkeys(out))
+
+    @field_validator("silent_after", "window")
+    @classmethod
+    def _a_duration(cls, v: str | None) -> str | None:
+        if v is not None and parse_duration(v) < 86400:
+            raise ValueError(f"must be at least a day ('1d'), got {v!r}")
+        return v
+
+    @field_validator("article_links", "next_page", "list_items")
     @classmethod
     def _selector_parses(cls, v: str | None) -> str | None:
         if v is not None:
@@ -197,10 +225,22 @@ class Source(_Section):
                 raise ValueError("a search source needs a non-empty 'queries' list")
         if self.type == "listing" and not self.article_links:
             raise ValueError("a listing source needs 'article_links' (a CSS selector or XPath) or a 'preset'")
+        if self.type == "board":
+            if not self.article_links:
+                raise ValueError("a board source needs 'article_links' (a CSS selector or XPath) or a 'preset'")
+            if not self.selectors.get("body"):
+                raise ValueError("a board source needs selectors.body: where a release's text is on its page")
         if self.type != "search" and "{query}" in self.url:
             raise ValueError("only a search source's url may contain {query}")
-        if self.type not in ("listing", "search") and "{page}" in self.url:
-            raise ValueError("only a listing or search source's url may contain {page}")
+        if self.type not in ("listing", "search", "board") and "{page}" in self.url:
+            raise ValueError("only a listing, search or board source's url may contain {page}")
+        from crawler.windows import check_window_template, has_window
+
+        problem = check_window_template(self.url)
+        if problem:
+            raise ValueError(problem)
+        if self.type not in ("listing", "search", "board") and has_window(self.url):
+            raise ValueError("only a listing, search or board source's url may hold a date window ({since}, {until})")
         return self
 
     def site_host(self) -> str:
@@ -208,6 +248,10 @@ class Source(_Section):
         from urllib.parse import urlsplit
 
         return (urlsplit(self.url.replace("{query}", "q").replace("{page}", "1")).hostname or "").lower()
+
+    def silent_after_seconds(self, default: str) -> float:
+        """How long this source may bring nothing new before it counts as silent."""
+        return parse_duration(self.silent_after or default)
 
 
 def parse_schedule(value: str) -> tuple[str, Any]:

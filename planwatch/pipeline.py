@@ -70,8 +70,9 @@ class RunSummary:
 class Pipeline:
     """Extract, judge, store and queue: the same for the crawler and for replay."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, history: bool = False) -> None:
         self.db = db
+        self.history = history  # articles found looking back: stored without alerting anyone
 
     def process(self, capture: Capture) -> ProcessResult:
         # Imported here: the crawler extracts in its own pool and only stores through this class.
@@ -89,6 +90,7 @@ class Pipeline:
 
     def store(self, capture: Capture, article: Article, extraction: Extraction) -> ProcessResult:
         # A transaction that lost a race to another writer is run again from scratch.
-        outcome = self.db.transaction(lambda session: store_extraction(session, article, extraction, raw=capture))
+        outcome = self.db.transaction(lambda session: store_extraction(session, article, extraction, raw=capture,
+                                                                     history=self.history))
         status = "stored" if outcome.article_new else "duplicate"
         return ProcessResult(capture.origin or capture.url, status, None, article, extraction, outcome)

@@ -193,6 +193,8 @@ class DigestItem(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
     # when the outbox fanned it out to the subscribers of that moment; NULL = not yet
     queued_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # found looking back (`planwatch backfill`): never fanned out; sent only in a history digest asked for
+    history: Mapped[bool | None] = mapped_column(Boolean, default=False)
 
 
 class Subscriber(Base):
@@ -273,4 +275,31 @@ class HttpValidator(Base):
     url: Mapped[str] = mapped_column(String(2048), primary_key=True)
     etag: Mapped[str | None] = mapped_column(String(500))
     last_modified: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class BackfillCursor(Base):
+    """Where ``planwatch backfill`` of one source back to one date stopped, so the next run continues there.
+
+    The walk is fixed when the cursor is made: the source's queries in order, for
+    each the date windows from ``until`` back to ``since`` (one window without date
+    parameters), for each the list pages in order. The position is the next page to
+    read: ``query_index``, ``window_index``, ``page`` and, for a source paged by a
+    "next" link, that link (``next_url``).
+    """
+
+    __tablename__ = "backfill_cursors"
+
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    since: Mapped[date] = mapped_column(Date, primary_key=True)
+    until: Mapped[date] = mapped_column(Date)
+    query_index: Mapped[int] = mapped_column(Integer, default=0)
+    window_index: Mapped[int] = mapped_column(Integer, default=0)
+    page: Mapped[int] = mapped_column(Integer, default=1)
+    next_url: Mapped[str | None] = mapped_column(String(2048))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    pages_read: Mapped[int] = mapped_column(Integer, default=0)  # over all runs
+    articles_found: Mapped[int] = mapped_column(Integer, default=0)  # new articles stored, over all runs
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)

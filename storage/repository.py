@@ -85,9 +85,14 @@ class StoreOutcome:
 
 
 def store_extraction(
-    session: Session, article: Article, extraction: Extraction, *, raw: Capture | None = None
+    session: Session, article: Article, extraction: Extraction, *, raw: Capture | None = None, history: bool = False
 ) -> StoreOutcome:
-    """Store ``article`` with its extraction once; merge it into its plan; queue what is new."""
+    """Store ``article`` with its extraction once; merge it into its plan; queue what is new.
+
+    ``history``: the article was found looking back (``planwatch backfill``). Its digest
+    items are written as already handed out, so no subscriber is sent years of news
+    as if they were new; the plans and timelines are built the same.
+    """
     content_hash = article.content_hash or text_hash(article.text)
     article_id = insert_ignore(session, m.Article, article_values(article, extraction, content_hash, raw), returning=m.Article.id)
     if article_id is None:
@@ -99,14 +104,16 @@ def store_extraction(
         return outcome
     if extraction.plan is None:
         if not is_news_told(session, article, article_id, extraction.signature):
-            item_id = queue_item(session, "news", f"news:{article_id}", article_id=article_id)
+            item_id = queue_item(session, "news", f"news:{article_id}", article_id=article_id, history=history)
             outcome.digest_item_ids += [item_id] if item_id is not None else []
         return outcome
-    merge_into_plan(session, outcome, article, extraction)
+    merge_into_plan(session, outcome, article, extraction, history=history)
     return outcome
 
 
-def merge_into_plan(session: Session, outcome: StoreOutcome, article: Article, extraction: Extraction) -> None:
+def merge_into_plan(
+    session: Session, outcome: StoreOutcome, article: Article, extraction: Extraction, *, history: bool = False
+) -> None:
     extraction = bounded_extraction(extraction)
     assert extraction.plan is not None
     facts = extraction.plan
@@ -151,7 +158,8 @@ def merge_into_plan(session: Session, outcome: StoreOutcome, article: Article, e
     if kind_key is not None:
         kind, key = kind_key
         item_id = queue_item(
-            session, kind, key, plan_id=plan.id, event_id=event.id, article_id=outcome.article_id, change_ids=change_ids
+            session, kind, key, plan_id=plan.id, event_id=event.id, article_id=outcome.article_id, change_ids=change_ids,
+            history=history,
         )
         outcome.digest_item_ids += [item_id] if item_id is not None else []
 
@@ -366,8 +374,13 @@ def queue_item(
     event_id: int | None = None,
     article_id: int | None = None,
     change_ids: list[int] | None = None,
+    history: bool = False,
 ) -> int | None:
-    """Queue a digest item once; None when an item with this key exists already."""
+    """Queue a digest item once; None when an item with this key exists already.
+
+    A ``history`` item is written as handed out already (``queued_at`` set): the
+    outbox never fans it out to subscribers.
+    """
     values = {
         "kind": kind,
         "dedup_key": dedup_key,
@@ -375,6 +388,8 @@ def queue_item(
         "event_id": event_id,
         "article_id": article_id,
         "change_ids": list(change_ids or []),
+        "queued_at": m.utcnow() if history else None,
+        "history": history,
     }
     return insert_ignore(session, m.DigestItem, values, conflict=["dedup_key"], returning=m.DigestItem.id)
 

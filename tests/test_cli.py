@@ -28,7 +28,7 @@ COMMANDS = list(all_commands(main))
 def test_the_documented_commands_exist():
     names = {c[0] for c in COMMANDS}
     assert {"replay", "extract", "plans", "digest", "subscribers", "crawl", "sources", "run", "status",
-            "worker", "enqueue", "db"} <= names
+            "worker", "enqueue", "db", "backfill", "coverage"} <= names
 
 
 @pytest.mark.parametrize("path", [()] + COMMANDS, ids=lambda p: " ".join(p) or "main")
@@ -44,6 +44,13 @@ def test_bad_usage_exits_2():
     assert result.exit_code == 2
     result = CliRunner().invoke(main, ["no-such-command"])
     assert result.exit_code == 2
+
+
+def test_backfill_without_since_or_with_a_bad_date_is_bad_usage():
+    assert CliRunner().invoke(main, ["backfill"]).exit_code == 2
+    result = CliRunner().invoke(main, ["backfill", "--since", "2017-13-01"])
+    assert result.exit_code == 2 and "expected a date like 2017-01-01" in result.output
+    assert CliRunner().invoke(main, ["backfill", "--since", "2999-01-01"]).exit_code == 2
 
 
 def test_runtime_failure_exits_1_with_one_line(tmp_path):

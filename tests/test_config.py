@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.presets import preset_names
 from planwatch.config import Config, ConfigError, load_config, parse_config
 
 GOOD = """\
@@ -99,7 +100,7 @@ def test_preset_keeps_a_full_url() -> None:
          "unknown time zone"),
         ('[digest]\nrecipients = ["not-an-address"]\n', 2, "digest.recipients", "not a valid e-mail address"),
         ('[[source]]\nname = "a"\npreset = "wordpress-ko"\nurl = "https://example.kr"\n', 3, "source[a].preset",
-         "unknown preset 'wordpress-ko' (known presets: article-php, ndsoft, view-php)"),
+         "unknown preset 'wordpress-ko' (known presets: " + ", ".join(preset_names()) + ")"),
         ('[[source]]\nname = "a"\ntype = "feed"\nurl = "https://example.kr/rss"\n\n'
          '[[source]]\nname = "a"\ntype = "feed"\nurl = "https://example.kr/rss2"\n', 7, "source[a].name",
          "two sources are named 'a' (first defined on line 2)"),

@@ -30,7 +30,7 @@ CASES = [
     ("\n\n[crawl]\nretries = [1]\n", 4, "crawl.retries", "valid integer"),
     # -- [[source]] --------------------------------------------------------------------------
     (SOURCE + 'urls = ["x"]\n', 5, "source[a].urls", "did you mean 'url'?"),
-    (SOURCE.replace('"feed"', '"rss"'), 3, "source[a].type", "'feed', 'sitemap', 'listing' or 'search'"),
+    (SOURCE.replace('"feed"', '"rss"'), 3, "source[a].type", "'feed', 'sitemap', 'listing', 'search' or 'board'"),
     (SOURCE.replace("https://example.kr/rss", "file:///etc/passwd"), 4, "source[a].url", "http:// or https://"),
     (SOURCE.replace("https://example.kr/rss", "javascript:alert(1)"), 4, "source[a].url", "http:// or https://"),
     (SOURCE.replace("https://example.kr/rss", "https://exa mple.kr/rss"), 4, "source[a].url", "spaces"),
@@ -46,6 +46,16 @@ CASES = [
     (SOURCE + 'selectors = "body"\n', 5, "source[a].selectors", "valid dictionary"),
     (SOURCE + "preset = []\n", 5, "source[a].preset", "valid string"),
     (SOURCE + 'allowed_domains = ["127.0.0.1/admin"]\n', 5, "source[a].allowed_domains", "not a host name"),
+    (SOURCE + 'provinces = ["경기", "평안도"]\n', 5, "source[a].provinces", "'평안도' is not one of the 17 provinces"),
+    (SOURCE + 'silent_after = "12h"\n', 5, "source[a].silent_after", "at least a day"),
+    (SOURCE + 'list_items = "li[["\n', 5, "source[a].list_items", "neither a CSS selector nor an XPath"),
+    ('[[source]]\nname = "a"\ntype = "search"\nqueries = ["q"]\n'
+     'url = "https://example.kr/s?q={query}&from={since:%Y.%m.%d}"\n', 1, "source[a]",
+     "{until} is missing"),
+    (SOURCE.replace("https://example.kr/rss", "https://example.kr/rss?d={since}&e={until}"), 1, "source[a]",
+     "only a listing, search or board source's url may hold a date window"),
+    ('[[source]]\nname = "a"\ntype = "board"\nurl = "https://city.example.kr/list.do?page={page}"\n'
+     'article_links = "td.subject a"\n', 1, "source[a]", "a board source needs selectors.body"),
     # -- [smtp] ------------------------------------------------------------------------------
     ('[smtp]\nurl = "http://mail.example.kr"\n', 2, "smtp.url", "smtp://user@host:587"),
     ('[smtp]\nurl = "smtp://user:secret@mail.example.kr:587"\n', 2, "smtp.url", "PLANWATCH_SMTP_PASSWORD"),

@@ -14,7 +14,7 @@ from typing import Any
 
 from crawler.spiders.base import SourceSpider
 from crawler.spiders.feed import FeedSpider
-from crawler.spiders.listing import ListingSpider, SearchSpider
+from crawler.spiders.listing import BoardSpider, ListingSpider, SearchSpider
 from crawler.spiders.sitemap import SitemapSpider
 from planwatch.config import Config, Source
 
@@ -23,6 +23,7 @@ SPIDER_TYPES: dict[str, type[SourceSpider]] = {
     "sitemap": SitemapSpider,
     "listing": ListingSpider,
     "search": SearchSpider,
+    "board": BoardSpider,
 }
 
 
@@ -36,5 +37,5 @@ def spider_class_for(source: Source, config: Config, extra_settings: dict[str, A
     return type(class_name, (base,), {"name": source.name, "source": source, "custom_settings": settings})
 
 
-__all__ = ["FeedSpider", "ListingSpider", "SPIDER_TYPES", "SearchSpider", "SitemapSpider", "SourceSpider",
+__all__ = ["BoardSpider", "FeedSpider", "ListingSpider", "SPIDER_TYPES", "SearchSpider", "SitemapSpider", "SourceSpider",
            "spider_class_for"]

@@ -16,8 +16,10 @@ from urllib.parse import quote
 
 from scrapy.http import Request, Response
 
+from crawler.list_rows import list_rows
 from crawler.spiders.base import SourceSpider, select_links
 from crawler.spiders.feed import feed_entry_links, looks_like_feed
+from crawler.windows import fill_window, has_window, latest_window
 
 log = logging.getLogger("planwatch.crawler")
 
@@ -30,7 +32,18 @@ class ListingSpider(SourceSpider):
     role = "listing"
 
     def templates(self) -> list[str]:
-        return [self.source.url]
+        return [self.dated(self.source.url)]
+
+    def dated(self, url: str) -> str:
+        """A url with a date window gets the newest one: the source's ``window`` up to today."""
+        if not has_window(url):
+            return url
+        from datetime import date
+
+        from planwatch.config import parse_duration
+
+        since, until = latest_window(date.today(), int(parse_duration(self.source.window) // 86400))
+        return fill_window(url, since, until)
 
     async def start(self) -> AsyncIterator[Request]:
         for template in self.templates():
@@ -40,6 +53,10 @@ class ListingSpider(SourceSpider):
     def article_hrefs(self, response: Response) -> list[str] | None:
         if looks_like_feed(response):
             return feed_entry_links(response.body)
+        if self.source.list_items:
+            rows = list_rows(response, self.source.list_items, self._article_pattern)
+            if rows:
+                return [row.href for row in rows]
         if not self.source.article_links:
             return None
         return select_links(response, self.source.article_links)
@@ -81,4 +98,11 @@ class SearchSpider(ListingSpider):
     def templates(self) -> list[str]:
         # A site that reads EUC-KR expects the query percent-encoded in EUC-KR too.
         encoding = self.source.encoding or "utf-8"
-        return [self.source.url.replace("{query}", quote(q, safe="", encoding=encoding)) for q in self.source.queries]
+        return [self.dated(self.source.url.replace("{query}", quote(q, safe="", encoding=encoding)))
+                for q in self.source.queries]
+
+
+class BoardSpider(ListingSpider):
+    """A local government's press-release board: a list page paged like a listing, a release per link."""
+
+    role = "board"

@@ -67,6 +67,8 @@ COMMANDS = {
     "subscribers": "planwatch.cli.alerts_cmds:subscribers",
     "crawl": "planwatch.cli.crawl_cmds:crawl",
     "sources": "planwatch.cli.crawl_cmds:sources",
+    "backfill": "planwatch.cli.coverage_cmds:backfill",
+    "coverage": "planwatch.cli.coverage_cmds:coverage",
     "run": "planwatch.cli.service_cmds:run",
     "status": "planwatch.cli.service_cmds:status",
     "worker": "planwatch.cli.distributed_cmds:worker",

@@ -223,8 +223,11 @@ def resume(app, email: str) -> None:
     metavar="EMAIL",
     help="Send EMAIL again the items of its messages in doubt (named by `planwatch status`).",
 )
+@click.option("--history", is_flag=True,
+              help="With --subscriber: send that subscriber, once, what `planwatch backfill` found for its filters.")
 @click.pass_obj
-def digest(app, preview: Path | None, subscriber_email: str | None, send: bool, resend_email: str | None) -> None:
+def digest(app, preview: Path | None, subscriber_email: str | None, send: bool, resend_email: str | None,
+           history: bool) -> None:
     """Build and deliver the pending digest.
 
     Without options, sends what is due now: immediate and run subscribers' items and
@@ -234,11 +237,18 @@ def digest(app, preview: Path | None, subscriber_email: str | None, send: bool, 
     """
     if sum((preview is not None, send, resend_email is not None)) > 1:
         raise click.UsageError("--preview, --send and --resend cannot be used together")
+    if history and (subscriber_email is None or preview is not None or send or resend_email is not None):
+        raise click.UsageError("--history needs --subscriber EMAIL (and none of --preview, --send, --resend)")
     config = app.config
     db = app.database()
     try:
         if resend_email is not None:
             _resend(db, config, app.outbox, resend_email)
+            return
+        if history:
+            from alerts.history import send_history_digest
+
+            _finish(send_history_digest(db, config, app.outbox, subscriber_email or ""))
             return
         if preview is not None:
             _write_preview(db, config, preview, subscriber_email)
