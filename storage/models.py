@@ -208,6 +208,9 @@ class Subscriber(Base):
     frequency: Mapped[str] = mapped_column(String(10), default="daily")  # immediate | daily | weekly
     language: Mapped[str] = mapped_column(String(2), default="ko")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # pending: subscribed on the web, its address not yet confirmed (nothing is sent to it);
+    # confirmed: added by an operator, or its confirmation link was followed
+    state: Mapped[str] = mapped_column(String(12), default="confirmed", server_default="confirmed")
     permanent_failure: Mapped[str | None] = mapped_column(Text)  # last 5xx for this address
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
