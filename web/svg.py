@@ -143,7 +143,7 @@ def timeline(marks: Sequence[Mark], title: str, *, width: int = 640, row: int = 
 
     parts = [
         f'<svg class="timeline" role="img" aria-labelledby="tl-title" viewBox="0 0 {width} {height}" '
-        f'width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg">',
+        f'width="{width}" height="{height}" xmlns="http://www.w3.org/2000/svg">',
         f'<title id="tl-title">{escape(title)}</title>',
         f'<line x1="{left}" y1="{top - 8}" x2="{width - right}" y2="{top - 8}" stroke="#9aa5b1"/>',
     ]
@@ -151,6 +151,8 @@ def timeline(marks: Sequence[Mark], title: str, *, width: int = 640, row: int = 
     every = max(1, len(years) // 8)
     for year in years[::every]:
         x = x_of(date(year, 1, 1))
+        if x > width - right - 30:
+            continue  # the closing year's label would run off the picture
         parts.append(f'<line x1="{x:.1f}" y1="{top - 12}" x2="{x:.1f}" y2="{height}" stroke="#e3e8ee"/>')
         parts.append(f'<text x="{x + 2:.1f}" y="{top - 14}" font-size="11" fill="#6b7785">{year}</text>')
     for i, mark in enumerate(ordered):
