@@ -117,7 +117,8 @@ class Plan(Base):
     # the date of the newest article whose facts were merged: older articles only fill gaps
     facts_as_of: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # indexed: the web desk lists plans newest change first
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)
 
     events: Mapped[list[PlanEvent]] = relationship(
         back_populates="plan", order_by="PlanEvent.date", cascade="all, delete-orphan"

@@ -224,7 +224,14 @@ def test_api_list_plan_events_and_schema(desk):
     assert gwangyang["updated_at"].endswith(("Z", "+00:00"))
     assert json.loads(s.get(f"/api/v1/plans/{plans['광양시']['id']}/events").body) == gwangyang["timeline"]
     events = json.loads(s.get("/api/v1/events?event=mou").body)
-    assert [e["plan_id"] for e in events["events"]] == [plans["시흥시"]["id"]]
+    assert [e["plan_id"] for e in events["events"]] == [plans["시흥시"]["id"]] and events["total"] == 1
+    seed = plans["광양시"]
+    known = " ".join([seed["title"], seed["vision"], seed["municipality"], *seed["items"]])
+    word = next(w for w in seed["timeline"][0]["sources"][0]["title"].split() if len(w) > 1 and w not in known)
+    by_title = json.loads(s.get("/api/v1/events?" + urlencode({"q": word})).body)  # a word of an article title
+    assert plans["광양시"]["id"] in {e["plan_id"] for e in by_title["events"]}
+    newest = json.loads(s.get("/api/v1/events?limit=2").body)
+    assert newest["total"] == 6 and [e["date"] for e in newest["events"]] == ["2024-09-24", "2024-05-01"]
     assert s.get("/api/v1/plans/999999").status == 404
     schema = json.loads(s.get("/openapi.json").body)
     assert {"/api/v1/plans", "/api/v1/plans/{plan_id}", "/api/v1/events", "/api/v1/sources"} <= set(schema["paths"])
@@ -309,7 +316,7 @@ def test_tampered_and_expired_tokens_are_refused(desk):
     assert s.get(f"/manage?token={fresh}").status == 200  # still subscribed
 
 
-def test_forms_need_the_csrf_token_and_subscribing_is_rate_limited(desk):
+def test_forms_need_the_csrf_token_subscribing_is_rate_limited_and_pending_addresses_get_no_digest(desk):
     s = desk["server"]
     form = urlencode({"email": "someone@example.kr", "frequency": "daily", "language": "ko"}).encode()
     no_token = s.get("/subscribe", method="POST", data=form,
@@ -319,18 +326,20 @@ def test_forms_need_the_csrf_token_and_subscribing_is_rate_limited(desk):
     cookie = page.headers["set-cookie"].split(";")[0]
     token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    bad = urlencode({"email": "not an address", "provinces": "경기도", "keywords": "스마트시티", "csrf": token})
+    refused = s.get("/subscribe", method="POST", data=bad.encode(), headers=headers)
+    assert refused.status == 400 and "not a valid e-mail address" in refused.text
+    assert 'value="스마트시티"' in refused.text and '<option value="경기도" selected>' in refused.text  # kept
     statuses = []
-    for i in range(4):
+    for i in range(3):
         body = urlencode({"email": f"reader{i}@example.kr", "frequency": "daily", "language": "ko", "csrf": token})
         statuses.append(s.get("/subscribe", method="POST", data=body.encode(), headers=headers).status)
-    assert statuses == [200, 200, 200, 429]  # subscribe_per_hour = 3
+    assert statuses == [200, 200, 429]  # subscribe_per_hour = 3, the refused one counted
     other_site = {**headers, "Origin": "https://evil.example"}
     body = urlencode({"email": "x@example.kr", "csrf": token}).encode()
     assert s.get("/manage", method="POST", data=body, headers=other_site).status == 403
 
-
-def test_pending_subscribers_get_nothing_but_their_confirmation(desk):
-    s = desk["server"]
+    # the two are pending: nothing is queued or sent to them but their confirmation
     db = open_database(s.db_url)
     try:
         with db.session(read_only=True) as session:
@@ -340,17 +349,25 @@ def test_pending_subscribers_get_nothing_but_their_confirmation(desk):
     finally:
         db.dispose()
 
-    def mails_to_reader0() -> list[str]:
+    def mails_to_reader1() -> list[str]:
         found = []
         for path in s.outbox.rglob("*.eml"):
             msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if str(msg["To"]) == "reader0@example.kr":
+            if str(msg["To"]) == "reader1@example.kr":
                 found.append(str(msg["Subject"]))
         return found
 
-    assert mails_to_reader0() == ["[planwatch] 구독 확인"]
+    assert mails_to_reader1() == ["[planwatch] 구독 확인"]
+    before = len(list(s.outbox.rglob("*.eml")))
+    db = open_database(s.db_url)
+    try:
+        with db.session() as session:  # something new to tell every subscriber whose filters let it through
+            session.add(m.DigestItem(kind="new_plan", dedup_key="web-desk-test", plan_id=desk["hostile"]))
+    finally:
+        db.dispose()
     s.cli("digest", "--send")
-    assert mails_to_reader0() == ["[planwatch] 구독 확인"]  # the digest went to confirmed subscribers only
+    assert len(list(s.outbox.rglob("*.eml"))) == before + 1  # the confirmed subscriber's digest
+    assert mails_to_reader1() == ["[planwatch] 구독 확인"]  # and nothing to the unconfirmed addresses
 
 
 @pytest.mark.postgres
@@ -373,6 +390,33 @@ def test_healthz_says_503_when_the_database_is_gone(tmp_path, db_backend):
     finally:
         server.stop()
         drop_pg_database(name)
+
+
+def test_digest_links_reach_the_desk_and_offer_one_click_unsubscribe(desk):
+    s = desk["server"]
+    [digest] = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+                for p in sorted(s.outbox.rglob("*.eml")) if b"planwatch@localhost" in p.read_bytes()][:1]
+    header = str(digest["List-Unsubscribe"])
+    assert re.fullmatch(rf"<{re.escape(s.base)}/unsubscribe\?token=[\w.\-%]+>, <mailto:planwatch@localhost\?subject=.+>",
+                        header), header
+    assert str(digest["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    html = digest.get_body(("html",)).get_content()
+    manage = re.search(rf'href="({re.escape(s.base)}/manage\?token=[^"]+)"', html).group(1)
+    page = s.get(manage.replace(s.base, ""))
+    assert page.status == 200 and "planwatch@localhost" in page.text
+    unsubscribe = re.search(r"<([^>]+)>", header).group(1)
+    assert s.get(unsubscribe.replace(s.base, "")).status == 200  # a GET only shows the button
+    assert "planwatch@localhost" in s.get("/admin", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).text
+
+
+def test_web_settings_are_validated(tmp_path):
+    from planwatch.config import ConfigError, parse_config
+
+    assert parse_config('[web]\nbase_url = "https://pw.example.kr/"\n').web.base_url == "https://pw.example.kr"
+    for bad in ('base_url = "ftp://x"', 'base_url = "https://x/?a=1"', 'link_valid_for = "10s"', "port = 0"):
+        with pytest.raises(ConfigError) as refused:
+            parse_config(f"[web]\n{bad}\n")
+        assert "\n" not in str(refused.value) and "web" in str(refused.value)
 
 
 def test_serve_refuses_a_short_admin_token(tmp_path, db_url):

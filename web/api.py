@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from storage.views import load_plans
 from web.desk import desk
 from web.pages import parse_query, plans_in_order, source_rows
-from web.query import all_matching_ids, plan_page
+from web.query import matching_events, plan_page
 from web.schema import (
     EventListV1,
     EventV1,
@@ -89,21 +89,15 @@ def api_events(
     d = desk(request)
     query = parse_query(request, d)
     with d.db.session(read_only=True) as session:
-        plans = plans_in_order(session, all_matching_ids(session, query))
+        total, wanted = matching_events(session, query, limit)
+        plans = {p.id: p for p in load_plans(session, plan_ids=list({plan_id for _e, plan_id in wanted}))}
     events: list[PlanEventV1] = []
-    for plan in plans:
-        for e in plan.timeline:
-            day = e.date or e.first_reported
-            if query.event and e.type != query.event:
-                continue
-            if query.date_from and (day is None or day < query.date_from):
-                continue
-            if query.date_to and (day is None or day > query.date_to):
-                continue
-            events.append(PlanEventV1(**event_v1(e).model_dump(), plan_id=plan.id, municipality=plan.municipality,
-                                      province=plan.province, plan_title=plan.title))
-    events.sort(key=lambda e: (e.date or "", e.id or 0), reverse=True)
-    return EventListV1(total=len(events), events=events[:limit])
+    for event_id, plan_id in wanted:
+        plan = plans[plan_id]
+        found = next(e for e in plan.timeline if e.id == event_id)
+        events.append(PlanEventV1(**event_v1(found).model_dump(), plan_id=plan.id, municipality=plan.municipality,
+                                  province=plan.province, plan_title=plan.title))
+    return EventListV1(total=total, events=events)
 
 
 @router.get("/sources", response_model=SourceListV1, summary="Each configured source and its health")

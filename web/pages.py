@@ -23,7 +23,7 @@ from storage.db import StorageError
 from storage.views import PlanView, load_plans
 from web import svg
 from web.desk import Desk, desk, stage_text
-from web.query import SORTS, PlanQuery, QueryError, conditions, facet_values, plan_page
+from web.query import SORTS, PlanQuery, QueryError, conditions, place_names, plan_page
 
 router = APIRouter()
 
@@ -64,7 +64,6 @@ def plan_list(request: Request) -> Response:
         page = plan_page(session, query)
         plans = plans_in_order(session, page.ids)
         counts = province_counts(session, query)
-        facets = facet_values(session)
     tiles = svg.province_tiles(counts, {k: v for k, v in query.filters().items() if k not in ("province", "municipality")})
     picture = svg.tile_map(tiles, "시·도별 계획 수 · plans per province")
     return d.render(
@@ -73,7 +72,7 @@ def plan_list(request: Request) -> Response:
         query=query,
         page=page,
         plans=plans,
-        facets=facets,
+        facets=place_names(),
         provinces=province_names(),
         sorts=SORTS,
         tilemap=picture,

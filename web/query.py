@@ -27,7 +27,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import String, and_, cast, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement, Select
 
 from planwatch.records import EVENT_TYPES
@@ -168,12 +168,13 @@ def event_date() -> ColumnElement[Any]:
 
 def word_condition(word: str) -> ColumnElement[bool]:
     pattern = like_pattern(word)
-    article_title = exists(
-        select(1)
-        .select_from(m.PlanEvent)
+    # the plans with an article of that title: one uncorrelated subquery, not one look-up per plan
+    in_article_titles = m.Plan.id.in_(
+        select(m.PlanEvent.plan_id)
         .join(m.EventSource, m.EventSource.event_id == m.PlanEvent.id)
         .join(m.Article, m.Article.id == m.EventSource.article_id)
-        .where(m.PlanEvent.plan_id == m.Plan.id, m.Article.title.ilike(pattern, escape=LIKE_ESCAPE))
+        .where(m.Article.title.ilike(pattern, escape=LIKE_ESCAPE))
+        .correlate(None)  # the events list has plan_events outside too: never tie this to it
     )
     return or_(
         m.Plan.title.ilike(pattern, escape=LIKE_ESCAPE),
@@ -181,7 +182,7 @@ def word_condition(word: str) -> ColumnElement[bool]:
         m.Plan.municipality.ilike(pattern, escape=LIKE_ESCAPE),
         cast(m.Plan.items, String).ilike(pattern, escape=LIKE_ESCAPE),
         cast(m.Plan.items, String).ilike(like_pattern(json_text(word)), escape=LIKE_ESCAPE),
-        article_title,
+        in_article_titles,
     )
 
 
@@ -196,14 +197,15 @@ def conditions(query: PlanQuery) -> list[ColumnElement[bool]]:
     if query.stage:
         out.append(m.Plan.stage == query.stage)
     if query.event or query.date_from or query.date_to:
-        wanted: list[ColumnElement[bool]] = [m.PlanEvent.plan_id == m.Plan.id]
+        event = aliased(m.PlanEvent)  # its own name: the events list joins plan_events around this
+        wanted: list[ColumnElement[bool]] = [event.plan_id == m.Plan.id]
         if query.event:
-            wanted.append(m.PlanEvent.type == query.event)
+            wanted.append(event.type == query.event)
         if query.date_from:
-            wanted.append(event_date() >= query.date_from)
+            wanted.append(func.coalesce(event.date, event.first_reported) >= query.date_from)
         if query.date_to:
-            wanted.append(event_date() <= query.date_to)
-        out.append(exists(select(1).select_from(m.PlanEvent).where(and_(*wanted))))
+            wanted.append(func.coalesce(event.date, event.first_reported) <= query.date_to)
+        out.append(exists(select(1).select_from(event).where(and_(*wanted)).correlate(m.Plan)))
     if query.changed_since:
         out.append(m.Plan.updated_at >= kst_day_start_utc(query.changed_since))
     out.extend(word_condition(word) for word in query.words)
@@ -215,16 +217,21 @@ def kst_day_start_utc(day: date) -> datetime:
     return datetime.combine(day, time(), KST).astimezone(timezone.utc).replace(tzinfo=None)
 
 
-def latest_event_date() -> Any:
+def latest_events() -> Any:
+    """Each plan's latest event date (its last dated or reported event), one grouped pass."""
     return (
-        select(func.max(event_date())).where(m.PlanEvent.plan_id == m.Plan.id).correlate(m.Plan).scalar_subquery()
+        select(m.PlanEvent.plan_id.label("plan_id"), func.max(event_date()).label("latest"))
+        .group_by(m.PlanEvent.plan_id)
+        .subquery("latest_events")
     )
 
 
 def ordered(statement: Select[Any], sort: str) -> Select[Any]:
     if sort == "event":
-        latest = latest_event_date()
-        return statement.order_by(latest.is_(None), latest.desc(), m.Plan.id.desc())
+        latest = latest_events()
+        return statement.outerjoin(latest, latest.c.plan_id == m.Plan.id).order_by(
+            latest.c.latest.is_(None), latest.c.latest.desc(), m.Plan.id.desc()
+        )
     if sort == "place":
         return statement.order_by(m.Plan.province, m.Plan.municipality, m.Plan.id)
     if sort == "title":
@@ -273,9 +280,30 @@ def all_matching_ids(session: Session, query: PlanQuery, limit: int | None = Non
     return list(session.scalars(statement))
 
 
-def facet_values(session: Session) -> dict[str, list[str]]:
-    """The provinces, municipalities and families that have plans, for the filter form's choices."""
-    provinces = sorted(session.scalars(select(m.Plan.province).distinct()))
-    municipalities = sorted(session.scalars(select(m.Plan.municipality).distinct()))
-    families = sorted(session.scalars(select(m.Plan.family).distinct()))
-    return {"provinces": provinces, "municipalities": municipalities, "families": families}
+def place_names() -> dict[str, list[str]]:
+    """The names the filter form offers: every province and municipality of the gazetteer."""
+    from extractors.gazetteer import load_gazetteer
+
+    governments = load_gazetteer().governments
+    return {
+        "provinces": [g.name for g in governments if g.is_metro],
+        "municipalities": sorted({g.name for g in governments if not g.is_metro}),
+    }
+
+
+def matching_events(session: Session, query: PlanQuery, limit: int) -> tuple[int, list[tuple[int, int]]]:
+    """Events of the matching plans that are themselves of ``event`` and in the date range, newest
+    first: how many in all, and (event id, plan id) of the first ``limit``."""
+    wanted: list[ColumnElement[bool]] = [*conditions(query)]
+    if query.event:
+        wanted.append(m.PlanEvent.type == query.event)
+    if query.date_from:
+        wanted.append(event_date() >= query.date_from)
+    if query.date_to:
+        wanted.append(event_date() <= query.date_to)
+    joined = select(m.PlanEvent.id, m.PlanEvent.plan_id).join(m.Plan, m.Plan.id == m.PlanEvent.plan_id).where(*wanted)
+    total = int(session.scalar(select(func.count()).select_from(joined.subquery())) or 0)
+    rows = session.execute(
+        joined.order_by(event_date().is_(None), event_date().desc(), m.PlanEvent.id.desc()).limit(limit)
+    ).tuples().all()
+    return total, [(int(e), int(p)) for e, p in rows]

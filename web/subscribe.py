@@ -78,6 +78,18 @@ def initial_choices(request: Request) -> dict[str, Any]:
     }
 
 
+def posted_choices(form: Any) -> dict[str, Any]:
+    """What the form sent, to show it again beside the error."""
+    return {
+        "provinces": [str(v) for v in form.getlist("provinces")],
+        "municipalities": [str(form.get("municipalities") or "")],
+        "events": [str(v) for v in form.getlist("events")],
+        "keywords": [str(form.get("keywords") or "")],
+        "frequency": str(form.get("frequency") or "daily"),
+        "language": str(form.get("language") or "ko"),
+    }
+
+
 def chosen_of(choices: Choices) -> dict[str, Any]:
     f = choices.filters
     return {"provinces": f.provinces, "municipalities": f.municipalities, "events": f.events,
@@ -106,7 +118,7 @@ async def subscribe_post(request: Request) -> Response:
         choices = choices_from(form)
         subs.subscribe(email, choices, public_base(d, request))
     except SubscriberError as exc:
-        return form_page(d, request, "subscribe.html.j2", status_code=400, chosen=initial_choices(request),
+        return form_page(d, request, "subscribe.html.j2", status_code=400, chosen=posted_choices(form),
                          email=email, error=str(exc), sent=False)
     except MailError as exc:
         return form_page(d, request, "subscribe.html.j2", status_code=503, chosen=chosen_of(choices), email=email,

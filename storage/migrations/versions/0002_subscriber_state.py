@@ -1,4 +1,5 @@
-"""Subscribers get a state: ``pending`` until a web subscription's address is confirmed.
+"""Subscribers get a state (``pending`` until a web subscription's address is confirmed); plans an
+index on ``updated_at`` (the web desk's default order).
 
 Revision ID: 0002
 Revises: 0001
@@ -21,8 +22,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table('subscribers') as batch:
         batch.add_column(sa.Column('state', sa.String(length=12), nullable=False, server_default='confirmed'))
+    op.create_index(op.f('ix_plans_updated_at'), 'plans', ['updated_at'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_plans_updated_at'), table_name='plans')
     with op.batch_alter_table('subscribers') as batch:
         batch.drop_column('state')
