@@ -54,6 +54,9 @@ def add_hostile_plan(db_url: str) -> int:
             session.add(m.EventSource(event_id=event.id, article_id=article.id))
             session.add(m.PlanChange(plan_id=plan.id, event_id=event.id, field="title", old="<s>old</s>",
                                      new=HOSTILE_TITLE))
+            session.add(m.SourceRun(source="hostile-paper", job="crawl", outcome="failed", errors=1,
+                                    started_at=datetime(2024, 5, 1), finished_at=datetime(2024, 5, 1, 0, 5),
+                                    message="<script>alert('run')</script> HTTP 500"))
             return plan.id
     finally:
         db.dispose()
@@ -62,7 +65,9 @@ def add_hostile_plan(db_url: str) -> int:
 @pytest.fixture(scope="module")
 def desk(tmp_path_factory, module_db_url):
     work = tmp_path_factory.mktemp("desk")
-    server = WebServer(work, module_db_url, admin_token=ADMIN_TOKEN, extra_config="subscribe_per_hour = 3\n")
+    server = WebServer(work, module_db_url, admin_token=ADMIN_TOKEN, extra_config=(
+        'subscribe_per_hour = 3\n\n[[source]]\nname = "hostile-paper"\ntype = "feed"\n'
+        'url = "https://paper.example.kr/rss.xml"\n'))
     server.write_config()
     server.cli("replay", str(SEEDS))
     hostile = add_hostile_plan(module_db_url)
@@ -166,10 +171,13 @@ def test_province_page_shows_its_municipalities_and_timeline(desk):
     assert "경기도</a> 4건" in listing and "전라남도</a> 1건" in listing  # text beside the map
 
 
-def test_sources_page_and_api_without_configured_sources(desk):
+def test_sources_page_and_api_say_which_source_is_failing(desk):
     s = desk["server"]
-    assert s.get("/sources").status == 200
-    assert json.loads(s.get("/api/v1/sources").body) == {"schema_version": "1", "sources": []}
+    page = s.get("/sources").text
+    assert "hostile-paper" in page and "실패 중 · failing" in page and "HTTP 500" in page
+    [source] = json.loads(s.get("/api/v1/sources").body)["sources"]
+    assert (source["name"], source["state"], source["last_outcome"]) == ("hostile-paper", "failing", "failed")
+    assert source["since"].endswith(("Z", "+00:00")) and "HTTP 500" in source["message"]
 
 
 def test_csv_is_utf8_with_bom_and_filtered(desk):
@@ -247,7 +255,7 @@ def test_cli_plans_json_is_the_api_schema(desk):
 
 def test_crawled_html_is_escaped_on_every_page(desk):
     s, hostile = desk["server"], desk["hostile"]
-    pages = ["/", f"/plans/{hostile}", "/provinces/" + quote("경기도"), "/?" + urlencode({"q": "script"}),
+    pages = ["/", f"/plans/{hostile}", "/provinces/" + quote("경기도"), "/?" + urlencode({"q": "script"}), "/sources",
              "/?" + urlencode({"municipality": "과천시"}), "/admin"]
     for path in pages:
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"} if path == "/admin" else {}
@@ -278,7 +286,7 @@ def test_admin_refuses_without_the_token(desk):
 
 def test_no_subscriber_list_is_public(desk):
     s = desk["server"]
-    for path in ("/", "/sources", "/subscribe", "/openapi.json", "/api/v1/sources"):
+    for path in ("/", "/sources", "/subscribe", "/openapi.json", "/api/v1/sources", "/api/v1/plans"):
         assert "planwatch@localhost" not in s.get(path).text, path
 
 

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from alerts.digest import format_value, http_url
-from alerts.labels import STAGE_LABELS, stage_label
+from alerts.labels import FIELD_LABELS, STAGE_LABELS, stage_label
 from alerts.render import without_display_tricks
 from planwatch.config import Config
 from storage.db import Database
@@ -43,6 +43,12 @@ def stage_text(code: str | None) -> str:
         return "–"
     ko, en = stage_label(code, "ko"), stage_label(code, "en")
     return f"{ko} · {en}" if ko != en else str(ko)
+
+
+def field_text(name: str) -> str:
+    """A changed field's name as the digest writes it: ``counts`` → ``규모 · size``."""
+    ko, en = FIELD_LABELS["ko"].get(name), FIELD_LABELS["en"].get(name)
+    return f"{ko} · {en}" if ko and en else name
 
 
 def family_text(code: str | None) -> str:
@@ -70,6 +76,7 @@ class Desk:
         env.globals.update(
             stage_text=stage_text,
             family_text=family_text,
+            field_text=field_text,
             stage_codes=tuple(STAGE_LABELS["ko"]),
             family_codes=tuple(FAMILY_LABELS),
         )
@@ -78,7 +85,7 @@ class Desk:
         self.templates = env
 
     def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-        page = self.templates.get_template(template).render(request=request, path=request.url.path, **context)
+        page = self.templates.get_template(template).render(request=request, **context)
         return HTMLResponse(page, status_code=status_code)
 
 
