@@ -264,9 +264,10 @@ def matching_count(session: Session, query: PlanQuery) -> int:
     return int(session.scalar(select(func.count()).select_from(m.Plan).where(*conditions(query))) or 0)
 
 
-def plan_page(session: Session, query: PlanQuery) -> PlanPage:
-    """The ids of the plans on ``query``'s page, in its order."""
-    total = matching_count(session, query)
+def plan_page(session: Session, query: PlanQuery, total: int | None = None) -> PlanPage:
+    """The ids of the plans on ``query``'s page, in its order (``total`` when the caller counted them)."""
+    if total is None:
+        total = matching_count(session, query)
     statement = ordered(select(m.Plan.id).where(*conditions(query)), query.sort)
     statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
     return PlanPage(query, total, list(session.scalars(statement)))
