@@ -427,6 +427,25 @@ def test_web_settings_are_validated(tmp_path):
         assert "\n" not in str(refused.value) and "web" in str(refused.value)
 
 
+def test_without_base_url_mailed_links_ignore_a_forged_host(tmp_path, db_url):
+    server = WebServer(tmp_path, db_url, with_base_url=False).start()
+    try:
+        page = server.get("/subscribe")
+        cookie = page.headers["set-cookie"].split(";")[0]
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        body = urlencode({"email": "victim@example.kr", "frequency": "daily", "language": "ko", "csrf": token})
+        reply = server.get("/subscribe", method="POST", data=body.encode(), headers={
+            "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie, "Host": "evil.example"})
+        assert reply.status == 200
+        [path] = list(server.outbox.rglob("*.eml"))
+        text = email.message_from_bytes(path.read_bytes(), policy=email.policy.default).get_body(("plain",))
+        links = re.findall(r"https?://\S+", text.get_content())
+        assert links and all(link.startswith(f"http://127.0.0.1:{server.port}/confirm?token=") for link in links)
+        assert "evil.example" not in path.read_text(errors="replace")
+    finally:
+        server.stop()
+
+
 def test_serve_refuses_a_short_admin_token(tmp_path, db_url):
     server = WebServer(tmp_path, db_url, admin_token="short")
     server.write_config()

@@ -57,6 +57,7 @@ class WebServer:
     db_url: str
     admin_token: str | None = None
     extra_config: str = ""
+    with_base_url: bool = True
     port: int = field(default_factory=free_port)
     proc: subprocess.Popen[bytes] | None = None
 
@@ -85,7 +86,8 @@ class WebServer:
                 "--outbox", str(self.outbox), *args]
 
     def write_config(self) -> None:
-        self.config.write_text(f'[web]\nbase_url = "{self.base}"\n{self.extra_config}', encoding="utf-8")
+        base_url = f'base_url = "{self.base}"\n' if self.with_base_url else ""
+        self.config.write_text(f"[web]\n{base_url}{self.extra_config}", encoding="utf-8")
 
     def start(self, timeout: float = 60) -> WebServer:
         self.workdir.mkdir(parents=True, exist_ok=True)

@@ -56,7 +56,17 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def public_base(d: Desk, request: Request) -> str:
-    return d.config.web.base_url or str(request.base_url).rstrip("/")
+    """Where readers reach this server: ``[web] base_url``, else the address it listens on.
+
+    Never the request's Host header: a link mailed to a subscriber must not point wherever
+    the sender of the request said.
+    """
+    if d.config.web.base_url:
+        return d.config.web.base_url
+    server = request.scope.get("server") or (d.config.web.host, d.config.web.port)
+    host, port = server[0], server[1]
+    host = f"[{host}]" if ":" in str(host) else host
+    return f"http://{host}:{port}"
 
 
 def plan_row(plan: PlanView, base: str) -> dict[str, Any]:
