@@ -15,6 +15,7 @@ import email.policy
 import re
 from email.message import EmailMessage
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from PIL import Image
@@ -82,6 +83,20 @@ def test_filter_by_province_then_open_a_plan(seeded, page):
     body = page.locator("main").inner_text()
     assert "ABC 중심의 스마트 청정 미래산업 도시" in body and "철강산업 산업경쟁력 강화" in body
     assert page.locator("svg.timeline").count() == 1
+
+
+def test_the_tile_map_and_the_province_page_lead_to_plans(seeded, page):
+    page.goto(seeded.base + "/")
+    page.locator(f'svg.tilemap a[href$="{urlencode({"province": "경기도"})}"]').click()
+    assert page.locator("table.plans tbody tr").count() == 3
+    page.goto(seeded.base + "/")
+    page.click("ul.legend >> text=전라남도")
+    assert page.locator("h1").inner_text().startswith("전라남도")
+    tile = page.locator(f'svg.tilemap a[href$="{urlencode({"municipality": "광양시"})}"]')
+    assert tile.locator("title").text_content() == "광양시: 1건"
+    tile.click()
+    rows = page.locator("table.plans tbody tr")
+    assert rows.count() == 1 and "광양시" in rows.inner_text()
 
 
 def test_download_the_csv_of_the_filtered_list(seeded, page, tmp_path):

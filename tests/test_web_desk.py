@@ -452,3 +452,15 @@ def test_serve_refuses_a_short_admin_token(tmp_path, db_url):
     proc = subprocess.run(server.command("serve", "--port", str(server.port)), cwd=tmp_path, capture_output=True,
                           text=True, timeout=60, env=server.env())
     assert proc.returncode == 1 and "PLANWATCH_ADMIN_TOKEN is too short" in proc.stderr
+
+
+def test_an_unconfirmed_web_subscription_does_not_stand_in_for_the_configured_recipients(db):
+    from alerts.subscribers import ensure_default_subscribers
+    from planwatch.config import Config
+
+    with db.session() as session:
+        session.add(m.Subscriber(email="early@example.kr", state="pending", active=False))
+    with db.session() as session:
+        assert ensure_default_subscribers(session, Config()) == ["planwatch@localhost"]
+    with db.session() as session:
+        assert ensure_default_subscribers(session, Config()) == []  # a confirmed subscriber exists now
