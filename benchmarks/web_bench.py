@@ -173,7 +173,7 @@ def page_kinds(plans: int, requests: int, seed: int = 7) -> dict[str, list[str]]
     }
 
 
-def report(plans: int, requests: int, backend: str, times: dict[str, list[float]]) -> str:
+def report(plans: int, requests: int, backend: str, times: dict[str, list[float]], load_before: float) -> str:
     base = statistics.median(times["/healthz (baseline)"])
     lines = [
         BEGIN,
@@ -181,7 +181,9 @@ def report(plans: int, requests: int, backend: str, times: dict[str, list[float]
         "",
         f"Run {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC with `python -m benchmarks.web_bench`: {plans:,} plans "
         f"in {backend}, {requests} requests of each kind over one keep-alive loopback connection, in turns, after a "
-        f"warm-up. Machine: {os.cpu_count()} cores, Python {platform.python_version()}.",
+        f"warm-up. Machine: {os.cpu_count()} cores, Python {platform.python_version()}, load average "
+        f"{load_before:.1f} before and {os.getloadavg()[0]:.1f} after the requests (the machine is shared: "
+        "compare the ratios, not the milliseconds, with other runs).",
         "",
         "| page | p50 ms | p95 ms | p50 × /healthz |",
         "| --- | ---: | ---: | ---: |",
@@ -219,13 +221,14 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{args.plans:,} plans stored in {time.monotonic() - began:.1f} s", file=sys.stderr)
         port = free_port()
         proc = start_server(db_url, work, port)
+        load_before = os.getloadavg()[0]
         try:
             times = measure(port, page_kinds(args.plans, args.requests), args.requests)
         finally:
             proc.terminate()
             proc.wait(timeout=20)
     backend = "PostgreSQL" if db_url.startswith("postgres") else "SQLite"
-    section = report(args.plans, args.requests, backend, times)
+    section = report(args.plans, args.requests, backend, times, load_before)
     print(section)
     if not args.no_results_file:
         write_results(section)

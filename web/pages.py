@@ -22,7 +22,7 @@ from storage import models as m
 from storage.views import PlanView, load_plans
 from web import svg
 from web.desk import Desk, desk, stage_text
-from web.query import SORTS, PlanQuery, QueryError, conditions, place_names, plan_page
+from web.query import SORTS, PlanQuery, QueryError, conditions, dialect_of, place_names, plan_page
 
 router = APIRouter()
 
@@ -46,7 +46,8 @@ def province_counts(session: Session, query: PlanQuery) -> dict[str, int]:
     """Plans per province under the query's other filters (what the map shades)."""
     wider = replace(query, province=None, municipality=None)
     rows = session.execute(
-        select(m.Plan.province, func.count()).where(*conditions(wider)).group_by(m.Plan.province)
+        select(m.Plan.province, func.count()).where(*conditions(wider, dialect_of(session)))
+        .group_by(m.Plan.province)
     ).all()
     return {province: int(n) for province, n in rows}
 

@@ -166,27 +166,35 @@ def event_date() -> ColumnElement[Any]:
     return func.coalesce(m.PlanEvent.date, m.PlanEvent.first_reported)
 
 
-def word_condition(word: str) -> ColumnElement[bool]:
+def contains(column: Any, pattern: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` matches the LIKE ``pattern`` ignoring case: SQLite's LIKE already ignores the case of
+    ASCII letters (as its lower() does, and Hangul has none), PostgreSQL needs ILIKE."""
+    if dialect == "sqlite":
+        return column.like(pattern, escape=LIKE_ESCAPE)  # type: ignore[no-any-return]
+    return column.ilike(pattern, escape=LIKE_ESCAPE)  # type: ignore[no-any-return]
+
+
+def word_condition(word: str, dialect: str) -> ColumnElement[bool]:
     pattern = like_pattern(word)
-    # the plans with an article of that title: one uncorrelated subquery, not one look-up per plan
+    # the plans with an article of that title: uncorrelated subqueries run once, not once per plan
+    titled = select(m.Article.id).where(contains(m.Article.title, pattern, dialect))
+    reported = select(m.EventSource.event_id).where(m.EventSource.article_id.in_(titled))
     in_article_titles = m.Plan.id.in_(
         select(m.PlanEvent.plan_id)
-        .join(m.EventSource, m.EventSource.event_id == m.PlanEvent.id)
-        .join(m.Article, m.Article.id == m.EventSource.article_id)
-        .where(m.Article.title.ilike(pattern, escape=LIKE_ESCAPE))
+        .where(m.PlanEvent.id.in_(reported))
         .correlate(None)  # the events list has plan_events outside too: never tie this to it
     )
     return or_(
-        m.Plan.title.ilike(pattern, escape=LIKE_ESCAPE),
-        m.Plan.vision.ilike(pattern, escape=LIKE_ESCAPE),
-        m.Plan.municipality.ilike(pattern, escape=LIKE_ESCAPE),
-        cast(m.Plan.items, String).ilike(pattern, escape=LIKE_ESCAPE),
-        cast(m.Plan.items, String).ilike(like_pattern(json_text(word)), escape=LIKE_ESCAPE),
+        contains(m.Plan.title, pattern, dialect),
+        contains(m.Plan.vision, pattern, dialect),
+        contains(m.Plan.municipality, pattern, dialect),
+        contains(cast(m.Plan.items, String), pattern, dialect),
+        contains(cast(m.Plan.items, String), like_pattern(json_text(word)), dialect),
         in_article_titles,
     )
 
 
-def conditions(query: PlanQuery) -> list[ColumnElement[bool]]:
+def conditions(query: PlanQuery, dialect: str) -> list[ColumnElement[bool]]:
     out: list[ColumnElement[bool]] = []
     if query.province:
         out.append(m.Plan.province == query.province)
@@ -208,8 +216,12 @@ def conditions(query: PlanQuery) -> list[ColumnElement[bool]]:
         out.append(exists(select(1).select_from(event).where(and_(*wanted)).correlate(m.Plan)))
     if query.changed_since:
         out.append(m.Plan.updated_at >= kst_day_start_utc(query.changed_since))
-    out.extend(word_condition(word) for word in query.words)
+    out.extend(word_condition(word, dialect) for word in query.words)
     return out
+
+
+def dialect_of(session: Session) -> str:
+    return session.get_bind().dialect.name
 
 
 def kst_day_start_utc(day: date) -> datetime:
@@ -261,21 +273,21 @@ class PlanPage:
 
 
 def matching_count(session: Session, query: PlanQuery) -> int:
-    return int(session.scalar(select(func.count()).select_from(m.Plan).where(*conditions(query))) or 0)
+    return int(session.scalar(select(func.count()).select_from(m.Plan).where(*conditions(query, dialect_of(session)))) or 0)
 
 
 def plan_page(session: Session, query: PlanQuery, total: int | None = None) -> PlanPage:
     """The ids of the plans on ``query``'s page, in its order (``total`` when the caller counted them)."""
     if total is None:
         total = matching_count(session, query)
-    statement = ordered(select(m.Plan.id).where(*conditions(query)), query.sort)
+    statement = ordered(select(m.Plan.id).where(*conditions(query, dialect_of(session))), query.sort)
     statement = statement.limit(query.per_page).offset((query.page - 1) * query.per_page)
     return PlanPage(query, total, list(session.scalars(statement)))
 
 
 def all_matching_ids(session: Session, query: PlanQuery, limit: int | None = None) -> list[int]:
     """Every matching plan's id in the query's order (exports and feeds), at most ``limit``."""
-    statement = ordered(select(m.Plan.id).where(*conditions(query)), query.sort)
+    statement = ordered(select(m.Plan.id).where(*conditions(query, dialect_of(session))), query.sort)
     if limit is not None:
         statement = statement.limit(limit)
     return list(session.scalars(statement))
@@ -295,7 +307,7 @@ def place_names() -> dict[str, list[str]]:
 def matching_events(session: Session, query: PlanQuery, limit: int) -> tuple[int, list[tuple[int, int]]]:
     """Events of the matching plans that are themselves of ``event`` and in the date range, newest
     first: how many in all, and (event id, plan id) of the first ``limit``."""
-    wanted: list[ColumnElement[bool]] = [*conditions(query)]
+    wanted: list[ColumnElement[bool]] = [*conditions(query, dialect_of(session))]
     if query.event:
         wanted.append(m.PlanEvent.type == query.event)
     if query.date_from:
