@@ -201,7 +201,19 @@ def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, Re
                 session, batch.delivery_ids, "the plan or article of this item no longer exists"
             )
             return None
+    add_subscription_links(digest, config, batch.recipient)
     return digest, render_digest(digest, config.digest.template_dir)
+
+
+def add_subscription_links(digest: Digest, config: Config, recipient: Recipient) -> None:
+    """The signed manage and one-click unsubscribe links, when ``[web] base_url`` is set."""
+    if not config.web.base_url:
+        return
+    from web.tokens import subscription_links
+
+    links = subscription_links(config, recipient.id, recipient.email)
+    if links is not None:
+        digest.manage_url, digest.unsubscribe_url = links.manage, links.unsubscribe
 
 
 def send_pending(
@@ -337,6 +349,7 @@ def _send_batches(
             message_id=message_id,
             date=local_time(now, config),
             language=batch.recipient.language,
+            unsubscribe_url=digest.unsubscribe_url,
         )
         size = len(message_bytes(message))
         if size > limit:

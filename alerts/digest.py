@@ -109,6 +109,9 @@ class Digest:
     updated_plans: list[Entry] = field(default_factory=list)
     news: list[Entry] = field(default_factory=list)
     source_notes: list[SourceNote] = field(default_factory=list)
+    # the recipient's signed links to the web desk; None without [web] base_url (mailto footer only)
+    manage_url: str | None = None
+    unsubscribe_url: str | None = None
 
     @property
     def entries(self) -> list[Entry]:

@@ -107,6 +107,8 @@ TEXT: dict[str, dict[str, str]] = {
         "unsubscribe": "수신을 원하지 않으면 이 메일에 회신하거나 관리자에게 "
         "수신 해지(planwatch subscribers remove {email})를 요청하세요.",
         "footer": "planwatch가 지역 언론 보도에서 자동으로 정리한 내용입니다. 원문을 확인하세요.",
+        "manage": "구독 설정 변경 (지역, 빈도, 언어, 일시 중지)",
+        "unsubscribe_link": "수신 거부",
         "subject_new": "새 계획 {n}건",
         "subject_updated": "변경 {n}건",
         "subject_news": "소식 {n}건",
@@ -136,6 +138,8 @@ TEXT: dict[str, dict[str, str]] = {
         "unsubscribe": "To stop these messages, reply to this one or ask the administrator to run "
         "planwatch subscribers remove {email}.",
         "footer": "Compiled automatically by planwatch from regional news reports. Check the originals.",
+        "manage": "Change your subscription (places, frequency, language, pause)",
+        "unsubscribe_link": "Unsubscribe",
         "subject_new": "new plans: {n}",
         "subject_updated": "updated: {n}",
         "subject_news": "news: {n}",

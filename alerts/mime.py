@@ -44,9 +44,15 @@ def new_message_id(sender: Address) -> str:
     return make_msgid(domain=sender.domain or "localhost")
 
 
-def unsubscribe_header(sender: Address, recipient: str) -> str:
+def unsubscribe_header(sender: Address, recipient: str, one_click_url: str | None = None) -> str:
+    """``List-Unsubscribe``: the https one-click link first when there is one (RFC 8058), then mailto."""
     subject = quote(f"unsubscribe {recipient}")
-    return f"<mailto:{sender.addr_spec}?subject={subject}>"
+    mailto = f"<mailto:{sender.addr_spec}?subject={subject}>"
+    if one_click_url and one_click_url.startswith(("https://", "http://")) and not any(
+        ch in one_click_url for ch in "<>, \r\n\t"
+    ):
+        return f"<{one_click_url}>, {mailto}"
+    return mailto
 
 
 def build_message(
@@ -59,6 +65,7 @@ def build_message(
     message_id: str,
     date: datetime,
     language: str = "ko",
+    unsubscribe_url: str | None = None,
 ) -> EmailMessage:
     msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
@@ -66,7 +73,9 @@ def build_message(
     msg["Subject"] = clean_text(subject, HEADER_CHARS)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
-    msg["List-Unsubscribe"] = unsubscribe_header(sender, recipient.addr_spec)
+    msg["List-Unsubscribe"] = unsubscribe_header(sender, recipient.addr_spec, unsubscribe_url)
+    if msg["List-Unsubscribe"].startswith("<http"):
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     msg.set_content(text, subtype="plain", charset="utf-8")

@@ -106,7 +106,11 @@ def active_subscribers(session: Session) -> list[Subscriber]:
     return list(
         session.scalars(
             select(Subscriber)
-            .where(Subscriber.active.is_(True), Subscriber.permanent_failure.is_(None))
+            .where(
+                Subscriber.active.is_(True),
+                Subscriber.state == "confirmed",  # nothing goes to an address not yet confirmed
+                Subscriber.permanent_failure.is_(None),
+            )
             .order_by(Subscriber.id)
         )
     )

@@ -290,7 +290,8 @@ def ensure_default_subscribers(session: Session, config: Config, now: datetime |
     unique address keeps one row each (the loser's flush fails and is rolled back to
     the savepoint).
     """
-    if session.scalar(select(func.count()).select_from(Subscriber)):
+    # subscriptions made on the web and not yet confirmed do not count: they receive nothing yet
+    if session.scalar(select(func.count()).select_from(Subscriber).where(Subscriber.state == "confirmed")):
         return []
     added: list[str] = []
     for recipient in config.digest.recipients:

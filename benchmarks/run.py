@@ -621,6 +621,7 @@ def main(argv: list[str] | None = None) -> int:
     real = {} if missing else real_pages_quality(args.skip_peers)
     report = render(results, real, machine, runs, server_name, started)
     print(report)
+    web_section = kept_web_section()
     raw = OUT / ("results-quick.json" if args.quick else "results.json")  # a smoke test keeps the last full run's
     raw.write_text(json.dumps(
         {"machine": machine, "sizes": [asdict(s) for s in results],
@@ -628,7 +629,25 @@ def main(argv: list[str] | None = None) -> int:
         ensure_ascii=False, indent=1, default=str), encoding="utf-8")
     if not args.no_results_file and not args.quick:
         RESULTS_MD.write_text(report, encoding="utf-8")
+        if web_section:  # measured by benchmarks/web_bench.py, kept until it runs again
+            write_web_results(web_section)
     return 0
+
+
+def kept_web_section() -> str | None:
+    """The web desk's figures in the current RESULTS.md (benchmarks/web_bench.py writes them)."""
+    from benchmarks.web_bench import BEGIN, END
+
+    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else ""
+    if BEGIN not in old or END not in old:
+        return None
+    return BEGIN + old.split(BEGIN, 1)[1].split(END, 1)[0] + END + "\n"
+
+
+def write_web_results(section: str) -> None:
+    from benchmarks.web_bench import write_results
+
+    write_results(section)
 
 
 def _port_free(port: int) -> bool:

@@ -435,6 +435,42 @@ class DistributedSettings(_Section):
         return v
 
 
+class WebConfig(_Section):
+    """``[web]``: ``planwatch serve`` and the links digests carry to it.
+
+    Without ``base_url`` a digest keeps its mailto-only footer; with it every message
+    links to its recipient's subscription page and offers one-click unsubscribe
+    (RFC 8058). The signing secret is never here: ``$PLANWATCH_WEB_SECRET``, else
+    the file ``secret_file`` (made on first use, readable by its owner only). The
+    admin pages are on only when ``$PLANWATCH_ADMIN_TOKEN`` is set.
+    """
+
+    base_url: str | None = None  # https://planwatch.example.kr, as recipients reach the server
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    page_size: int = Field(50, ge=5, le=500)  # plans per page of the list
+    secret_file: str = "planwatch-web.secret"
+    confirm_within: str = "2d"  # a confirmation link older than this is refused
+    link_valid_for: str = "180d"  # manage and unsubscribe links of a digest
+    subscribe_per_hour: int = Field(5, ge=1, le=10_000)  # subscribe requests per client address and hour
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", v):
+            raise ValueError(f"must be an http:// or https:// URL without query, like 'https://planwatch.example.kr', got {v!r}")
+        return v.rstrip("/")
+
+    @field_validator("confirm_within", "link_valid_for")
+    @classmethod
+    def _positive_duration(cls, v: str) -> str:
+        if parse_duration(v) < 60:
+            raise ValueError(f"must be at least 1m, got {v!r}")
+        return v
+
+
 class Config(_Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     source: list[Source] = Field(default_factory=list)
@@ -443,6 +479,7 @@ class Config(_Section):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
+    web: WebConfig = Field(default_factory=WebConfig)
     path: str | None = None  # where it was loaded from; None for the embedded defaults
 
     @model_validator(mode="after")

@@ -117,7 +117,8 @@ class Plan(Base):
     # the date of the newest article whose facts were merged: older articles only fill gaps
     facts_as_of: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+    # indexed: the web desk lists plans newest change first
+    updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow, index=True)
 
     events: Mapped[list[PlanEvent]] = relationship(
         back_populates="plan", order_by="PlanEvent.date", cascade="all, delete-orphan"
@@ -210,6 +211,9 @@ class Subscriber(Base):
     frequency: Mapped[str] = mapped_column(String(10), default="daily")  # immediate | daily | weekly
     language: Mapped[str] = mapped_column(String(2), default="ko")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # pending: subscribed on the web, its address not yet confirmed (nothing is sent to it);
+    # confirmed: added by an operator, or its confirmation link was followed
+    state: Mapped[str] = mapped_column(String(12), default="confirmed", server_default="confirmed")
     permanent_failure: Mapped[str | None] = mapped_column(Text)  # last 5xx for this address
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

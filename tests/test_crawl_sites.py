@@ -267,6 +267,19 @@ def test_sources_lists_last_runs(crawled):
     assert ("gone-dns", "unreachable", 0) in runs
 
 
+def comparable(plans: list[dict]) -> list[dict]:
+    """The plans without what differs between two databases: row ids and the times of writing."""
+
+    def strip(value):
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in ("id", "article_id", "updated_at", "at")}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return strip(plans)
+
+
 def test_recorded_warc_replays_to_the_same_records(crawled):
     live, replayed = articles(crawled["db"]), articles(crawled["replay_db"])
     assert sorted(live) == sorted(replayed)
@@ -279,5 +292,5 @@ def test_recorded_warc_replays_to_the_same_records(crawled):
     plans_replayed = json.loads(
         planwatch(crawled["tmp"], crawled["config"], crawled["replay_db"], "plans", "--json").stdout
     )
-    assert plans_live == plans_replayed
+    assert comparable(plans_live) == comparable(plans_replayed)
     assert len(plans_live) >= 1

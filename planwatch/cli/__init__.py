@@ -74,6 +74,7 @@ COMMANDS = {
     "worker": "planwatch.cli.distributed_cmds:worker",
     "enqueue": "planwatch.cli.distributed_cmds:enqueue",
     "db": "planwatch.cli.distributed_cmds:db",
+    "serve": "planwatch.cli.web_cmds:serve",
 }
 
 

@@ -173,15 +173,16 @@ def _counts(counts: dict | None) -> str:
 
 
 @click.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the plans with their timelines as JSON.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the plans with their timelines as JSON (the schema of /api/v1/plans/{id}).")
 @click.pass_obj
 def plans(app, as_json: bool) -> None:
     """The stored plans, each with its timeline of events and their sources."""
     from storage.views import load_plans
+    from web.schema import plans_json
 
-    with app.database().session() as session:
-        views = load_plans(session)
-        data = [v.to_json() for v in views]
+    with app.database().session(read_only=True) as session:
+        data = plans_json(load_plans(session))
     if as_json:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
         return
