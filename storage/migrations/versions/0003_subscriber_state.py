@@ -1,8 +1,8 @@
 """Subscribers get a state (``pending`` until a web subscription's address is confirmed); plans an
 index on ``updated_at`` (the web desk's default order).
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 Create Date: 2026-12-04 01:10:00
 
 Every subscriber stored before this revision was added by an operator and is
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0002'
-down_revision: str | Sequence[str] | None = '0001'
+revision: str = '0003'
+down_revision: str | Sequence[str] | None = '0002'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
