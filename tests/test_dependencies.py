@@ -9,6 +9,10 @@ top-level module; that module must be in the standard library
 distribution (``importlib.metadata.packages_distributions()`` maps installed distributions
 to the modules they provide). The packages may only use the runtime dependencies; the tests
 may use the runtime and the ``test`` extra.
+
+The lock (``requirements/*.txt``, written by ``make lock``) must pin every declared
+dependency within its range: a dependency added to pyproject.toml without refreshing the
+lock fails here, by name.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
+from packaging.requirements import Requirement
+from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
@@ -55,12 +61,46 @@ def requirement_names(requirements: Iterable[str]) -> set[str]:
     return names
 
 
-def declared(group: str) -> set[str]:
-    """The distributions pyproject.toml declares: ``runtime`` or the name of an extra."""
+def requirements(group: str) -> list[str]:
+    """The requirements pyproject.toml declares: ``runtime`` or the name of an extra."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     if group == "runtime":
-        return requirement_names(project["dependencies"])
-    return requirement_names(project["optional-dependencies"][group])
+        return list(project["dependencies"])
+    return list(project["optional-dependencies"][group])
+
+
+def declared(group: str) -> set[str]:
+    return requirement_names(requirements(group))
+
+
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)", re.MULTILINE)
+
+
+def pins(lock: Path) -> dict[str, set[str]]:
+    return pins_in(lock.read_text(encoding="utf-8"))
+
+
+def pins_in(text: str) -> dict[str, set[str]]:
+    """Distribution → the versions a lock pins (a universal lock may pin two, per Python version)."""
+    pinned: dict[str, set[str]] = {}
+    for name, version in _PIN.findall(text):
+        pinned.setdefault(canonical(name), set()).add(version)
+    return pinned
+
+
+def out_of_lock(declared_requirements: list[str], pinned: dict[str, set[str]]) -> list[str]:
+    """One line per declared requirement the lock does not pin, or pins outside its range."""
+    problems = []
+    for line in declared_requirements:
+        requirement = Requirement(line)
+        versions = pinned.get(canonical(requirement.name))
+        if not versions:
+            problems.append(f"{requirement.name}: not in the lock")
+            continue
+        outside = sorted(v for v in versions if Version(v) not in requirement.specifier)
+        if outside:
+            problems.append(f"{requirement.name}: the lock pins {', '.join(outside)}, outside {requirement.specifier}")
+    return problems
 
 
 def modules_by_distribution() -> dict[str, set[str]]:
@@ -148,6 +188,32 @@ def test_every_import_of_the_tests_is_declared() -> None:
     allowed = provided_modules(declared("runtime") | declared("test"))
     problems = undeclared(imports_under([TESTS]), first_party, allowed)
     assert not problems, "imported by the tests but declared nowhere:\n" + "\n".join(problems)
+
+
+def test_the_lock_pins_every_declared_dependency_within_its_range() -> None:
+    runtime = requirements("runtime")
+    problems = [f"requirements/test.txt: {p}" for p in out_of_lock(runtime + requirements("test"),
+                                                                    pins(ROOT / "requirements" / "test.txt"))]
+    problems += [f"requirements/runtime.txt: {p}" for p in out_of_lock(runtime, pins(ROOT / "requirements" / "runtime.txt"))]
+    assert not problems, "the lock is stale; run `make lock`:\n" + "\n".join(problems)
+
+
+def test_the_runtime_lock_pins_what_the_tests_ran_with() -> None:
+    tested = pins(ROOT / "requirements" / "test.txt")
+    differ = sorted(f"{name} {', '.join(sorted(versions))} (tested: {', '.join(sorted(tested.get(name, {'none'})))})"
+                    for name, versions in pins(ROOT / "requirements" / "runtime.txt").items()
+                    if versions != tested.get(name))
+    assert not differ, "requirements/runtime.txt differs from requirements/test.txt; run `make lock`: " + "; ".join(differ)
+
+
+def test_a_stale_lock_is_named() -> None:
+    pinned = pins_in("scrapy==2.13.3 \\\n    --hash=sha256:00\nnumpy==2.2.6 ; python_full_version < '3.12' \\\n"
+                          "numpy==2.3.1 ; python_full_version >= '3.12'\n")
+    assert pinned == {"scrapy": {"2.13.3"}, "numpy": {"2.2.6", "2.3.1"}}
+    assert out_of_lock(["scrapy>=2.11,<2.20", "numpy>=1.24,<3"], pinned) == []
+    assert out_of_lock(["Scrapy>=2.14", "fastapi>=0.110", "numpy<2.3"], pinned) == [
+        "Scrapy: the lock pins 2.13.3, outside >=2.14", "fastapi: not in the lock",
+        "numpy: the lock pins 2.3.1, outside <2.3"]
 
 
 # The audit itself, on a package written here: it must see what it is there to see.

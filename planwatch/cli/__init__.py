@@ -60,6 +60,7 @@ def default_db_url() -> str:
 # Command name → where it lives. Loaded on use (click's lazy subcommands), so that
 # `planwatch crawl` does not import the digest renderer, nor `planwatch replay` Scrapy.
 COMMANDS = {
+    "init": "planwatch.cli.init_cmds:init",
     "replay": "planwatch.cli.replay_cmds:replay",
     "extract": "planwatch.cli.replay_cmds:extract",
     "plans": "planwatch.cli.replay_cmds:plans",
@@ -116,7 +117,7 @@ class PlanwatchGroup(click.Group):
 @click.option("--log-file", metavar="FILE", help="Write logs to FILE instead of stderr.")
 @click.option("--log-json", is_flag=True, help="Log one JSON object per line.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
-@click.version_option(package_name="planwatch")
+@click.version_option(package_name="planwatch", prog_name="planwatch")
 @click.pass_context
 def main(ctx: click.Context, config_file: str | None, db_url: str | None, outbox: Path | None,
          log_level: str, log_file: str | None, log_json: bool, debug: bool) -> None:
