@@ -15,7 +15,8 @@ round:
 
 The commands of one round run back to back, so each round's ratio to ``python -c pass`` is
 taken on the same machine state; the report gives the medians of wall and CPU seconds and
-the median of those per-round ratios. Results: a markdown table on stdout and
+the median of those per-round ratios (CPU seconds too: on a busy machine the wall time of a
+short command is mostly waiting for a core). Results: a markdown table on stdout and
 ``benchmarks/out/startup.json``.
 """
 
@@ -45,15 +46,17 @@ class Row:
     walls: list[float] = field(default_factory=list)
     cpus: list[float] = field(default_factory=list)
     ratios: list[float] = field(default_factory=list)  # wall / python -c pass, round by round
+    cpu_ratios: list[float] = field(default_factory=list)  # CPU seconds / python -c pass's, round by round
     failures: list[str] = field(default_factory=list)
 
-    def add(self, measured: Measured, floor: float) -> None:
+    def add(self, measured: Measured, floor: Measured) -> None:
         if measured.returncode != 0:
             lines = measured.stderr.strip().splitlines()
             self.failures.append(f"exit {measured.returncode}: {lines[-1] if lines else 'no output'}")
         self.walls.append(measured.wall)
         self.cpus.append(measured.cpu)
-        self.ratios.append(measured.wall / floor)
+        self.ratios.append(measured.wall / floor.wall)
+        self.cpu_ratios.append(measured.cpu / max(floor.cpu, 1e-3))
 
 
 def write_config(path: Path, base_url: str) -> Path:
@@ -102,7 +105,7 @@ def measure(workdir: Path, config: Path, runs: int) -> list[Row]:
         results = [run_measured(cmd, cwd=workdir, timeout=600) for _, cmd in todo]
         if round_no == 0:
             continue
-        floor = results[0].wall
+        floor = results[0]
         for row, measured in zip(rows, results):
             row.add(measured, floor)
     return rows
@@ -110,11 +113,12 @@ def measure(workdir: Path, config: Path, runs: int) -> list[Row]:
 
 def report(rows: list[Row], runs: int) -> str:
     lines = [f"## Start-up: medians of {runs} rounds, each command once per round", "",
-             "| command | wall s | CPU s | wall ÷ `python -c pass` |", "| --- | ---: | ---: | ---: |"]
+             "| command | wall s | CPU s | wall ÷ `python -c pass` | CPU ÷ `python -c pass` |",
+             "| --- | ---: | ---: | ---: | ---: |"]
     for row in rows:
         note = f" ({len(row.failures)} failed: {row.failures[0]})" if row.failures else ""
         lines.append(f"| {row.name} | {statistics.median(row.walls):.3f} | {statistics.median(row.cpus):.3f} | "
-                     f"{statistics.median(row.ratios):.1f}×{note} |")
+                     f"{statistics.median(row.ratios):.1f}× | {statistics.median(row.cpu_ratios):.1f}×{note} |")
     return "\n".join(lines)
 
 

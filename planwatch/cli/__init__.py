@@ -12,11 +12,14 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from planwatch.config import Config, ConfigError, load_config
 from planwatch.logs import configure_logging, redact
+
+if TYPE_CHECKING:
+    from planwatch.config import Config
 
 log = logging.getLogger("planwatch")
 
@@ -34,6 +37,9 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
+            # imported here: pydantic and the presets are not needed by commands that read no configuration
+            from planwatch.config import ConfigError, load_config
+
             try:
                 self._config = load_config(self.config_file)
             except ConfigError as exc:
