@@ -13,6 +13,12 @@ round:
 | plans | ``planwatch plans`` (five plans with their timelines) |
 | unchanged re-crawl | ``planwatch crawl --no-digest`` of the feed: the feed answers 304, nothing is fetched |
 
+Then the service's side: ``planwatch.jobs.crawl_in_child`` — how ``planwatch run`` crawls a
+source on its schedule — for the same unchanged feed, the crawl process started with ``spawn``
+(a fresh interpreter importing Scrapy and trafilatura) and forked from the crawl forkserver
+(the service's way), in turn, ``--runs`` times each after one warm-up round (which also starts
+the forkserver).
+
 The commands of one round run back to back, so each round's ratio to ``python -c pass`` is
 taken on the same machine state; the report gives the medians of wall and CPU seconds and
 the median of those per-round ratios (CPU seconds too: on a busy machine the wall time of a
@@ -24,8 +30,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import statistics
 import sys
+import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -111,6 +119,42 @@ def measure(workdir: Path, config: Path, runs: int) -> list[Row]:
     return rows
 
 
+def measure_service_crawls(workdir: Path, config: Path, runs: int) -> dict[str, list[float]]:
+    """Wall seconds of ``crawl_in_child`` per start method, the service's process being this one."""
+    from planwatch import jobs
+    from planwatch.config import load_config
+    from storage.db import open_database
+
+    db = open_database(f"sqlite:///{workdir / 'planwatch.db'}")
+    context = jobs.JobContext(load_config(str(config)), db, workdir / "outbox", log=jobs.LogSettings(level="WARNING"))
+    forkserver = jobs.crawl_process_context
+    methods = {"spawn": lambda: multiprocessing.get_context("spawn"), "forkserver": forkserver}
+    walls: dict[str, list[float]] = {name: [] for name in methods}
+    try:
+        for round_no in range(runs + 1):
+            for name, make in methods.items():
+                jobs.crawl_process_context = make  # type: ignore[assignment]
+                started = time.perf_counter()
+                figures = jobs.crawl_in_child(context, "startup-feed")
+                if figures.outcome != "ok" or figures.new_articles:
+                    raise SystemExit(f"startup benchmark: the {name} crawl was not an unchanged one: {figures}")
+                if round_no:
+                    walls[name].append(time.perf_counter() - started)
+    finally:
+        jobs.crawl_process_context = forkserver  # type: ignore[assignment]
+        db.dispose()
+    return walls
+
+
+def service_report(walls: dict[str, list[float]], runs: int) -> str:
+    spawn = statistics.median(walls["spawn"])
+    lines = [f"## A scheduled crawl in the service (unchanged feed): medians of {runs} rounds", "",
+             "| crawl process | wall s | ÷ spawn |", "| --- | ---: | ---: |"]
+    for name, label in (("spawn", "spawn (a fresh interpreter)"), ("forkserver", "forked from the crawl forkserver")):
+        lines.append(f"| {label} | {statistics.median(walls[name]):.3f} | {statistics.median(walls[name]) / spawn:.2f} |")
+    return "\n".join(lines)
+
+
 def report(rows: list[Row], runs: int) -> str:
     lines = [f"## Start-up: medians of {runs} rounds, each command once per round", "",
              "| command | wall s | CPU s | wall ÷ `python -c pass` | CPU ÷ `python -c pass` |",
@@ -139,8 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         config = write_config(workdir / "planwatch.toml", base_url)
         prepare(workdir, config)
         rows = measure(workdir, config, args.runs)
+        service = measure_service_crawls(workdir, config, args.runs)
     print(report(rows, args.runs))
-    (workdir / "startup.json").write_text(json.dumps([asdict(r) for r in rows], indent=2), encoding="utf-8")
+    print()
+    print(service_report(service, args.runs))
+    (workdir / "startup.json").write_text(json.dumps({"commands": [asdict(r) for r in rows], "service_crawls": service},
+                                                     indent=2), encoding="utf-8")
     return 1 if any(r.failures for r in rows) else 0
 
 
