@@ -47,4 +47,4 @@ lint: $(BIN)/planwatch
 	scripts/audit-dependencies $(BIN)/python
 
 clean:
-	rm -rf $(VENV) planwatch.db planwatch.db-* planwatch.db.service.lock outbox tests/artifacts .pytest_cache
+	rm -rf $(VENV) planwatch.db planwatch.db-* planwatch.db.service.lock outbox tests/artifacts .pytest_cache build dist
