@@ -113,7 +113,8 @@ class PlanwatchGroup(click.Group):
 
 @click.group(cls=PlanwatchGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_file", metavar="FILE", envvar="PLANWATCH_CONFIG",
-              help="Configuration file (env PLANWATCH_CONFIG; default ./planwatch.toml if present).")
+              help="Configuration file (env PLANWATCH_CONFIG; default ./planwatch.toml if present, "
+                   "else the built-in default configuration; `planwatch init` writes it out).")
 @click.option("--db", "db_url", metavar="URL", envvar="PLANWATCH_DB",
               help="SQLAlchemy database URL (env PLANWATCH_DB; default sqlite:///planwatch.db).")
 @click.option("--outbox", metavar="DIR", envvar="PLANWATCH_OUTBOX", type=click.Path(file_okay=False, path_type=Path),
