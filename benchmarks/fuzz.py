@@ -261,7 +261,7 @@ def start_corpus(target: str) -> list[bytes]:
     if target == "html":
         return [b"\x00" + p for p in pages] or [b"\x00<html><body><p>\xec\x95\x88</p></body></html>"]
     if target == "config":
-        return [(ROOT / "planwatch.toml").read_bytes(), b'[crawl]\nconcurrency = 3\n[[source]]\nname = "a"\n']
+        return [(ROOT / "planwatch" / "default_config.toml").read_bytes(), b'[crawl]\nconcurrency = 3\n[[source]]\nname = "a"\n']
     if target == "warc":
         return [b"\x00" + _small_warc()]
     if target == "urls":

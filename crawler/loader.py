@@ -2,7 +2,8 @@
 
 ``scrapy list`` lists the source names of the configuration; ``scrapy crawl NAME``
 builds that source's spider (``crawler.spiders.spider_class_for``). The
-configuration is ``$PLANWATCH_CONFIG`` or ``./planwatch.toml``.
+configuration is ``$PLANWATCH_CONFIG``, else ``./planwatch.toml``, else the default configuration
+shipped in the package (``planwatch/default_config.toml``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Configuration: the one validated place for sources, crawling, storage, mail and schedule.
 
 ``load_config`` reads ``planwatch.toml`` (or the file given by ``--config`` /
-``PLANWATCH_CONFIG``), validates it with pydantic and turns every problem into one
+``PLANWATCH_CONFIG``; without either, the default configuration shipped in the package,
+``planwatch/default_config.toml``, which ``planwatch init`` copies), validates it with pydantic and turns every problem into one
 ``ConfigError`` line naming the file, the line and the key. Secrets never live
 here: the SMTP password comes only from the environment.
 """
@@ -13,6 +14,7 @@ import os
 import re
 import tomllib
 from datetime import datetime, time, timezone
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -20,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 DEFAULT_CONFIG_NAME = "planwatch.toml"
+BUILT_IN_CONFIG = "the built-in planwatch.toml"  # Config.path of the packaged default configuration
 DEFAULT_USER_AGENT = "planwatch/0.1 (Korean local-plan news monitor; +https://github.com/planwatch/planwatch)"
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
@@ -480,7 +483,7 @@ class Config(_Section):
     mail: MailSettings = Field(default_factory=MailSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
     web: WebConfig = Field(default_factory=WebConfig)
-    path: str | None = None  # where it was loaded from; None for the embedded defaults
+    path: str | None = None  # where it was loaded from (BUILT_IN_CONFIG for the packaged default); None when built in code
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -510,10 +513,15 @@ def config_path(explicit: str | None) -> Path | None:
     return default if default.is_file() else None
 
 
+def default_config_text() -> str:
+    """The default configuration shipped in the package: the sources to watch, every setting commented."""
+    return files("planwatch").joinpath("default_config.toml").read_text(encoding="utf-8")
+
+
 def load_config(explicit: str | None = None) -> Config:
     path = config_path(explicit)
     if path is None:
-        return Config()
+        return parse_config(default_config_text(), BUILT_IN_CONFIG)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:

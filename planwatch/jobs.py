@@ -6,10 +6,14 @@ work with — configuration, database, outbox — in the ``JobContext`` the runn
 service binds here. Every run writes its start and end to the run log
 (``planwatch.runs``) and one log line each, with its figures.
 
-A crawl runs in a child process started with ``spawn`` (see docs/service.md for why):
-Scrapy's Twisted reactor cannot be restarted in one process, a crash or a leak stays
-in the child, and a hung crawl can be stopped from outside — first with SIGTERM, which
-Scrapy takes as "close the spiders cleanly", then with SIGKILL.
+A crawl runs in a child process (see docs/service.md for why): Scrapy's Twisted reactor
+cannot be restarted in one process, a crash or a leak stays in the child, and a hung crawl
+can be stopped from outside — first with SIGTERM, which Scrapy takes as "close the spiders
+cleanly", then with SIGKILL. The child is forked from multiprocessing's *forkserver*: a
+single-threaded process started once, from a clean interpreter, that imports the crawler
+(``CRAWL_PRELOAD``) and then only forks. Each crawl starts with Scrapy and trafilatura
+already imported instead of paying for the imports, yet nothing of the service (its threads,
+locks, connection pools) is copied into it, and a crawl that crashes ends only itself.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
@@ -26,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, cast
@@ -49,6 +55,12 @@ CHILD_STOP_SHARE = 0.25  # ... and at most this share of the crawl timeout
 CHILD_FORCE_WAIT = 5.0  # seconds after the second SIGTERM before SIGKILL
 CHILD_EXIT_WAIT = 5.0  # seconds a child that reported its summary gets to exit
 PARENT_WATCH_SECONDS = 1.0  # how often a crawl process checks that the service still lives
+# Imported once by the crawl forkserver. None of them installs a Twisted reactor or starts a
+# thread when imported (tests/test_service_units.py checks it): a crawl installs its own reactor.
+CRAWL_PRELOAD = [
+    "crawler.runner", "crawler.settings", "crawler.context", "crawler.spiders", "crawler.middlewares",
+    "crawler.pipelines", "crawler.extraction_pool", "planwatch.extraction", "storage.repository", "scrapy.crawler",
+]
 # Libraries whose INFO lines would drown the one line per job start and end.
 QUIET_LIBRARIES = ("scrapy", "twisted", "filelock", "hpack", "protego", "alembic", "apscheduler")
 SQLITE_VACUUM_FREE_SHARE = 0.2  # VACUUM rewrites the whole file: only when this share is free pages
@@ -258,9 +270,9 @@ def _skip_while_stopping(ctx: JobContext, job_id: str) -> None:
 
 def crawl_in_child(ctx: JobContext, source: str) -> RunFigures:
     """Start the crawl process, wait for its summary within ``crawl_timeout``, stop it if need be."""
-    spawn = multiprocessing.get_context("spawn")
-    reader, writer = spawn.Pipe(duplex=False)
-    proc = spawn.Process(
+    context = crawl_process_context()
+    reader, writer = context.Pipe(duplex=False)
+    proc = context.Process(
         target=crawl_child_main,
         args=(writer, ctx.config, ctx.db.url, source, ctx.log, os.getpid()),
         name=f"planwatch-crawl-{source}",
@@ -275,6 +287,17 @@ def crawl_in_child(ctx: JobContext, source: str) -> RunFigures:
         reader.close()
     return figures_from_child(report, stop_reason, proc.exitcode,
                               parse_duration(ctx.config.service.crawl_timeout), source)
+
+
+def crawl_process_context() -> ForkServerContext:
+    """Where crawl processes come from: the forkserver, its first start importing ``CRAWL_PRELOAD``.
+
+    multiprocessing starts the forkserver on first use and again if it has died (killed, say),
+    so a lost forkserver costs the next crawl its imports, never the crawl itself.
+    """
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(CRAWL_PRELOAD)
+    return context
 
 
 @dataclass
@@ -440,11 +463,33 @@ def summary_as_dict(summary: Any) -> dict[str, Any]:
 
 
 def _exit_with_parent(parent_pid: int) -> None:
-    """A crawl outliving a killed service would run unwatched: stop it when the parent is gone."""
+    """A crawl outliving a killed service would run unwatched: stop it when the service is gone.
+
+    The crawl's parent is the forkserver, not the service, so the service is watched by its pid:
+    a pidfd becomes readable when it exits, zombie or not. The forkserver going (it ends when
+    the service does) is a second sign, seen as the crawl being re-parented.
+    """
+    forkserver = os.getppid()
+    try:
+        service = os.pidfd_open(parent_pid)
+    except ProcessLookupError:
+        service = None
+        forkserver = -1  # already gone: stop at once
+    except (AttributeError, OSError):  # no pidfd (not Linux 5.3+): the re-parenting alone tells
+        service = None
+
+    def service_alive() -> bool:
+        if os.getppid() != forkserver:
+            return False
+        if service is None:
+            time.sleep(PARENT_WATCH_SECONDS)
+            return True
+        readable, _, _ = select.select([service], [], [], PARENT_WATCH_SECONDS)
+        return not readable
 
     def watch() -> None:
-        while os.getppid() == parent_pid:
-            time.sleep(PARENT_WATCH_SECONDS)
+        while service_alive():
+            pass
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(CHILD_STOP_GRACE)
         os.kill(os.getpid(), signal.SIGTERM)

@@ -32,7 +32,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -49,28 +48,31 @@ from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED
-from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from planwatch import jobs
-from planwatch.config import Config, parse_duration, parse_schedule
+from planwatch.config import Config, parse_duration
 from planwatch.jobs import JobContext, LogSettings
 from planwatch.runs import mark_interrupted, record_skipped, run_key
+from planwatch.schedules import (
+    CRAWL_EXECUTOR,
+    JOBS_TABLE,
+    OTHER_EXECUTOR,
+    JobSpec,
+    desired_jobs,
+    trigger_signature,
+)
 from planwatch.service_lock import DatabaseFile, ServiceLock
 from storage.db import Database
 
 log = logging.getLogger("planwatch.service")
 
-JOBS_TABLE = "apscheduler_jobs"
 LOCK_CHECK_SECONDS = 5.0  # how often the main thread checks the lock, the database file and the clock
 EXIT_DATABASE_GONE = 3  # the database file was deleted or replaced: not to be restarted blindly
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # SIGHUP: a graceful stop too, never a reload
 CLOCK_STEP_SECONDS = 30.0  # the wall clock falling this far behind the monotonic one is a step, not drift
 CLEAN_STOP_SHARE = 1 / 3  # share of shutdown_timeout left to crawls to close after SIGTERM ...
 CLEAN_STOP_MAX = 15.0  # ... but at most this many seconds
-CRAWL_EXECUTOR = "crawl"
-OTHER_EXECUTOR = "default"
 OTHER_WORKERS = 2  # digests and housekeeping
 MISSED_RUNS_COUNTED = 10_000  # enough to say "many"; bounds the loop over a long downtime
 
@@ -80,80 +82,6 @@ REPEATED_APSCHEDULER_LINES = (
     'Execution of job "%s" skipped: maximum number of running instances reached',
     'Run time of job "%s" was missed by',
 )
-
-
-@dataclass(frozen=True)
-class JobSpec:
-    """A job the configuration asks for."""
-
-    id: str
-    func: str  # "module:function", as the job store keeps it
-    args: tuple[Any, ...]
-    trigger: BaseTrigger
-    executor: str
-    schedule: str  # human description, for logs and `planwatch status`
-    run_at_start: bool  # first run right away when the job is new
-
-
-def desired_jobs(config: Config) -> list[JobSpec]:
-    """Every job the configuration asks for, in a stable order."""
-    svc = config.service
-    tz = ZoneInfo(svc.timezone)
-    jitter = parse_duration(svc.jitter)
-    specs: list[JobSpec] = []
-    for source in config.sources:
-        if not source.enabled:
-            continue
-        schedule = source.schedule or svc.default_schedule
-        trigger = build_trigger(schedule, tz, jitter=jitter)
-        specs.append(JobSpec(
-            id=f"crawl:{source.name}", func="planwatch.jobs:crawl_source", args=(source.name,), trigger=trigger,
-            executor=CRAWL_EXECUTOR, schedule=describe_schedule(schedule), run_at_start=isinstance(trigger, IntervalTrigger),
-        ))
-    digest_tz = ZoneInfo(config.digest.timezone)
-    at = clock_time.fromisoformat(config.digest.daily_at)
-    zone = "" if config.digest.timezone == svc.timezone else f" {config.digest.timezone}"
-    if svc.digest_schedule:
-        daily = build_trigger(svc.digest_schedule, digest_tz)
-        daily_text = describe_schedule(svc.digest_schedule)
-    else:
-        daily = CronTrigger(hour=at.hour, minute=at.minute, second=at.second, timezone=digest_tz)
-        daily_text = f"daily {config.digest.daily_at}{zone}"
-    weekly = CronTrigger(day_of_week=config.digest.weekly_on, hour=at.hour, minute=at.minute, second=at.second,
-                         timezone=digest_tz)
-    specs.append(JobSpec("digest:daily", "planwatch.jobs:send_digest", ("daily",), daily, OTHER_EXECUTOR,
-                         daily_text, False))
-    specs.append(JobSpec("digest:weekly", "planwatch.jobs:send_digest", ("weekly",), weekly, OTHER_EXECUTOR,
-                         f"{config.digest.weekly_on} {config.digest.daily_at}{zone}", False))
-    specs.append(JobSpec("housekeeping", "planwatch.jobs:housekeeping", (), build_trigger(svc.housekeeping, tz),
-                         OTHER_EXECUTOR, describe_schedule(svc.housekeeping), False))
-    return specs
-
-
-def build_trigger(schedule: str, tz: ZoneInfo, *, jitter: float = 0.0) -> BaseTrigger:
-    """An APScheduler trigger for ``"30m"`` or a cron line; an interval's jitter is at most half of it."""
-    kind, value = parse_schedule(schedule)
-    if kind == "interval":
-        seconds = max(1.0, float(value))
-        spread = int(min(jitter, seconds / 2))
-        return IntervalTrigger(seconds=seconds, jitter=spread or None, timezone=tz)
-    trigger = CronTrigger.from_crontab(schedule, timezone=tz)
-    trigger.jitter = int(jitter) or None  # from_crontab takes no jitter argument
-    return trigger
-
-
-def describe_schedule(schedule: str) -> str:
-    kind, _ = parse_schedule(schedule)
-    return f"every {schedule.strip()}" if kind == "interval" else f"cron {schedule.strip()}"
-
-
-def trigger_signature(trigger: BaseTrigger) -> tuple[Any, ...]:
-    """What makes two triggers the same schedule (an interval's start date does not)."""
-    if isinstance(trigger, IntervalTrigger):
-        return ("interval", trigger.interval_length, trigger.jitter)
-    if isinstance(trigger, CronTrigger):
-        return ("cron", str(trigger), str(trigger.timezone), trigger.jitter)
-    return (type(trigger).__name__, str(trigger))
 
 
 def same_schedule(job: Job, spec: JobSpec) -> bool:

@@ -149,7 +149,7 @@ def test_defaults_are_polite() -> None:
 
 def test_shipped_config_is_valid() -> None:
     root = Path(__file__).resolve().parents[1]
-    config = load_config(str(root / "planwatch.toml"))
+    config = load_config(str(root / "planwatch" / "default_config.toml"))
     types = {s.type for s in config.sources}
     assert {"feed", "search"} <= types
     assert len(config.sources) >= 5

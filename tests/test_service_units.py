@@ -349,3 +349,42 @@ def test_an_exception_in_a_crawl_process_comes_back_as_a_failed_run_with_its_rea
     figures = crawl_in_child(JobContext(config(), db, tmp_path / "outbox"), "no-such-source")
     assert figures.outcome == "failed" and figures.errors == 1
     assert figures.message.startswith("the crawl raised CrawlError: unknown source 'no-such-source'"), figures
+
+
+def test_the_crawl_preload_installs_no_reactor_and_starts_no_thread():
+    import subprocess
+    import sys
+
+    code = ("import importlib, json, sys, threading\n"
+            "from planwatch.jobs import CRAWL_PRELOAD\n"
+            "for name in CRAWL_PRELOAD: importlib.import_module(name)\n"
+            "print(json.dumps(['twisted.internet.reactor' in sys.modules, threading.active_count(), "
+            "'scrapy' in sys.modules, 'trafilatura' in sys.modules]))\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    reactor, threads, scrapy, trafilatura = json.loads(proc.stdout)
+    assert not reactor and threads == 1  # a fork copies no reactor and no other thread's locks
+    assert scrapy and trafilatura  # what a crawl would otherwise import first
+
+
+@pytest.mark.slow
+def test_crawls_come_from_the_forkserver_and_survive_losing_it(db, tmp_path):
+    import multiprocessing.forkserver
+    import time
+
+    import psutil
+
+    from planwatch.jobs import JobContext, crawl_in_child, crawl_process_context
+
+    assert crawl_process_context().get_start_method() == "forkserver"
+    ctx = JobContext(config(), db, tmp_path / "outbox")
+    first = crawl_in_child(ctx, "no-such-source")
+    assert first.message.startswith("the crawl raised CrawlError: unknown source"), first
+    server = multiprocessing.forkserver._forkserver._forkserver_pid
+    assert server is not None and psutil.pid_exists(server)
+    os.kill(server, signal.SIGKILL)  # the forkserver dies (the OOM killer, an operator)
+    deadline = time.monotonic() + 10  # dead, not reaped: multiprocessing reaps it when it looks
+    while psutil.Process(server).status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
+        time.sleep(0.05)
+    again = crawl_in_child(ctx, "no-such-source")  # a new forkserver is started for it
+    assert again.message == first.message, again
+    assert multiprocessing.forkserver._forkserver._forkserver_pid not in (None, server)

@@ -12,11 +12,14 @@ import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from planwatch.config import Config, ConfigError, load_config
 from planwatch.logs import configure_logging, redact
+
+if TYPE_CHECKING:
+    from planwatch.config import Config
 
 log = logging.getLogger("planwatch")
 
@@ -34,6 +37,9 @@ class AppContext:
     @property
     def config(self) -> Config:
         if self._config is None:
+            # imported here: pydantic and the presets are not needed by commands that read no configuration
+            from planwatch.config import ConfigError, load_config
+
             try:
                 self._config = load_config(self.config_file)
             except ConfigError as exc:
@@ -60,6 +66,7 @@ def default_db_url() -> str:
 # Command name → where it lives. Loaded on use (click's lazy subcommands), so that
 # `planwatch crawl` does not import the digest renderer, nor `planwatch replay` Scrapy.
 COMMANDS = {
+    "init": "planwatch.cli.init_cmds:init",
     "replay": "planwatch.cli.replay_cmds:replay",
     "extract": "planwatch.cli.replay_cmds:extract",
     "plans": "planwatch.cli.replay_cmds:plans",
@@ -109,7 +116,8 @@ class PlanwatchGroup(click.Group):
 
 @click.group(cls=PlanwatchGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("--config", "config_file", metavar="FILE", envvar="PLANWATCH_CONFIG",
-              help="Configuration file (env PLANWATCH_CONFIG; default ./planwatch.toml if present).")
+              help="Configuration file (env PLANWATCH_CONFIG; default ./planwatch.toml if present, "
+                   "else the built-in default configuration; `planwatch init` writes it out).")
 @click.option("--db", "db_url", metavar="URL", envvar="PLANWATCH_DB",
               help="SQLAlchemy database URL (env PLANWATCH_DB; default sqlite:///planwatch.db).")
 @click.option("--outbox", metavar="DIR", envvar="PLANWATCH_OUTBOX", type=click.Path(file_okay=False, path_type=Path),
@@ -119,7 +127,7 @@ class PlanwatchGroup(click.Group):
 @click.option("--log-file", metavar="FILE", help="Write logs to FILE instead of stderr.")
 @click.option("--log-json", is_flag=True, help="Log one JSON object per line.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
-@click.version_option(package_name="planwatch")
+@click.version_option(package_name="planwatch", prog_name="planwatch")
 @click.pass_context
 def main(ctx: click.Context, config_file: str | None, db_url: str | None, outbox: Path | None,
          log_level: str, log_file: str | None, log_json: bool, debug: bool) -> None:

@@ -10,6 +10,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from planwatch.cli.summaries import summary_table
+
 stdout = Console()
 stderr = Console(stderr=True)
 
@@ -65,23 +67,6 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
     failed = summary.failures()
     if failed and len(failed) == len(summary.sources):
         raise click.ClickException(f"every source failed ({len(failed)} of {len(summary.sources)})")
-
-
-def summary_table(first_rows: list[tuple[str, object]], summary) -> tuple[Table, list[tuple[str, object]]]:  # type: ignore[no-untyped-def]
-    """The two-column table of a crawl's summary and its rows: ``first_rows``, then the counts every crawl has."""
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column(style="bold")
-    table.add_column(justify="right")
-    rows = [
-        *first_rows,
-        ("pages fetched", summary.pages),
-        ("articles new", summary.new_articles),
-        ("  relevant", summary.relevant),
-        ("new plans", summary.new_plans),
-        ("updated plans", summary.updated_plans),
-        ("page errors", summary.errors),
-    ]
-    return table, rows
 
 
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]

@@ -19,7 +19,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from planwatch.cli.crawl_cmds import summary_table
+from planwatch.cli.summaries import summary_table
 
 stdout = Console()
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from planwatch.captures import CaptureProblem, find_capture_files, read_captures
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
 
 stdout = Console()
 stderr = Console(stderr=True)
 
 
 def _progress(total: int) -> Progress:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     # A bar only helps on a terminal and for more than a handful of files.
     return Progress(
         TextColumn("[progress.description]{task.description}"),
@@ -42,6 +46,7 @@ def replay(app, paths: tuple[Path, ...], no_digest: bool) -> None:
     extracted, judged, stored once and queued for the digest; a file that cannot be
     read is reported in one line and the others go on.
     """
+    from planwatch.captures import CaptureProblem, find_capture_files, read_captures
     from planwatch.pipeline import Pipeline, RunSummary
     from storage.db import StorageError
 
@@ -111,6 +116,7 @@ def _print_summary(summary, report) -> None:
 def extract(path: Path, as_json: bool) -> None:
     """Show what the pipeline extracts from one capture, storing nothing."""
     from extractors.article import ExtractionError
+    from planwatch.captures import CaptureProblem, read_captures
     from planwatch.extraction import extract_capture
     from planwatch.records import article_to_json
 

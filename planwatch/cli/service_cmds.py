@@ -89,7 +89,7 @@ class StoredJob:
 def status(app: Any, as_json: bool) -> None:
     """Show each job's next run and last outcome, and the sources failing or silent too long."""
     from planwatch.runs import last_runs, run_key, skipped_counts, source_health
-    from planwatch.service import desired_jobs
+    from planwatch.schedules import desired_jobs
     from planwatch.service_lock import running_service
 
     config = app.config
@@ -157,7 +157,7 @@ def _print_in_doubt(in_doubt: list[Any]) -> None:
 
 def read_stored_jobs(db: Any) -> dict[str, StoredJob]:
     """The job store's rows, read without APScheduler (which deletes rows it cannot load)."""
-    from planwatch.service import JOBS_TABLE
+    from planwatch.schedules import JOBS_TABLE
 
     try:
         if not inspect(db.engine).has_table(JOBS_TABLE):
