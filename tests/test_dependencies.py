@@ -32,7 +32,12 @@ from packaging.version import Version
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
-PACKAGES = ("planwatch", "crawler", "extractors", "alerts", "storage")
+# The packages the wheel ships, as pyproject.toml names them (``planwatch*``, ``web*``, ...).
+PACKAGES = tuple(
+    pattern.rstrip("*")
+    for pattern in tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]["packages"][
+        "find"]["include"]
+)
 
 # Runtime dependencies no module of ours imports by name, and why they are declared anyway.
 NEEDED_INDIRECTLY = {
@@ -42,6 +47,9 @@ NEEDED_INDIRECTLY = {
     # jusText (used by trafilatura) imports lxml.html.clean, which lxml 5.2 moved into its own
     # distribution; jusText's `lxml[html_clean]` extra is not resolved by older pips (23.x).
     "lxml-html-clean": "jusText, through trafilatura",
+    # FastAPI parses the web desk's HTML forms (subscribe, manage) with it; it refuses Form
+    # parameters without it.
+    "python-multipart": "FastAPI's form parsing",
 }
 
 _REQUIREMENT_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")

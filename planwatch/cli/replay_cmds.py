@@ -185,13 +185,15 @@ def _counts(counts: dict | None) -> str:
 def plans(app, as_json: bool) -> None:
     """The stored plans, each with its timeline of events and their sources."""
     from storage.views import load_plans
-    from web.schema import plans_json
 
     with app.database().session(read_only=True) as session:
-        data = plans_json(load_plans(session))
-    if as_json:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+        views = load_plans(session)
+    if as_json:  # the API's schema (pydantic) is imported only for the JSON
+        from web.schema import plans_json
+
+        sys.stdout.write(json.dumps(plans_json(views), ensure_ascii=False, indent=2, default=str) + "\n")
         return
+    data = [v.to_json() for v in views]
     if not data:
         stdout.print("No plans stored yet. Replay captures (planwatch replay seeds/) or crawl (planwatch crawl).")
         return
