@@ -36,7 +36,8 @@ from extractors.events import build_event
 from extractors.items import plan_items
 from extractors.partners import find_partners
 from extractors.passages import Passages, article_passages
-from extractors.relevance import TOPIC_PATTERNS, RelevanceInput, judge
+from extractors.relevance import RelevanceInput, judge
+from extractors.topics import TopicVocabulary, default_vocabulary
 from extractors.vision import find_vision
 from planwatch.records import Article, Extraction, PlanFacts
 
@@ -81,8 +82,12 @@ class TitleCandidate:
     score: float
 
 
-def extract_plan(article: Article) -> Extraction:
-    """Everything one article tells about a local plan; see the module rules."""
+def extract_plan(article: Article, vocabulary: TopicVocabulary | None = None) -> Extraction:
+    """Everything one article tells about a local plan; see the module rules.
+
+    ``vocabulary`` is the plan families to recognize and watch (default: the five of the domain).
+    """
+    vocabulary = vocabulary or default_vocabulary()
     passages = article_passages(article)
     actor = find_actor(passages, article.outlet)
     lead = passages.lead()
@@ -103,6 +108,7 @@ def extract_plan(article: Article) -> Extraction:
             plan_title=title,
             committee_name=committee.name if committee else None,
             event_type=event.type,
+            vocabulary=vocabulary,
         )
     )
     if not relevance.relevant or actor is None:
@@ -114,7 +120,7 @@ def extract_plan(article: Article) -> Extraction:
         municipality=gov.name,
         province=gov.province,
         title=title,
-        family=plan_family(title, committee.name if committee else None, passages.head),
+        family=plan_family(title, committee.name if committee else None, passages.head, vocabulary),
         phase=plan_phase(title, passages.body),
         vision=find_vision(texts),
         counts=counts,
@@ -202,13 +208,14 @@ def _with_government(title: str, actor: Actor | None) -> str:
 # -- family, phase, period -------------------------------------------------------
 
 
-def plan_family(title: str | None, committee_name: str | None, head: str) -> str:
+def plan_family(title: str | None, committee_name: str | None, head: str,
+                vocabulary: TopicVocabulary | None = None) -> str:
+    """The first watched family named in the plan's title, else the committee's name, else the head."""
+    vocabulary = vocabulary or default_vocabulary()
     for text in (title, committee_name, head):
-        if not text:
-            continue
-        hits = [(m.start(), fam) for fam, p in TOPIC_PATTERNS.items() for m in [p.search(text)] if m]
-        if hits:
-            return min(hits)[1]
+        watched = [f for f in vocabulary.families_in(text or "") if f in vocabulary.watched]
+        if watched:
+            return watched[0]
     return "4ir"
 
 

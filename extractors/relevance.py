@@ -24,24 +24,32 @@ Every signal that fired is returned by name, e.g. ``topic:4ir``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from extractors.topics import TopicVocabulary, default_vocabulary
 from planwatch.records import Relevance
 
-# plan family → how the text names its topic
-TOPIC_PATTERNS: dict[str, re.Pattern[str]] = {
-    "4ir": re.compile(r"제?4차\s?산업\s?혁명|4차\s?산업|4IR|4차산업"),
-    "smart_city": re.compile(r"스마트\s?(?:도시|시티)"),
-    "digital_transformation": re.compile(r"디지털\s?(?:대)?\s?전환|(?<![A-Za-z])DX(?![A-Za-z])"),
-    "ai": re.compile(r"인공지능|(?<![A-Za-z])AI(?![A-Za-z])"),
-}
 PLAN_WORDS = re.compile(
     r"(?P<w>종합계획|기본계획|시행계획|실행계획|추진계획|촉진계획|발전계획|육성계획|마스터\s?플랜|로드맵|"
-    r"중장기\s?계획|스마트\s?도시\s?계획|추진\s?전략|전략\s?수립|계획\s?수립|연구\s?용역|수립\s?용역)"
+    r"중장기\s?계획|스마트\s?도시\s?계획|추진\s?전략|대응\s?전략|전략\s?수립|계획\s?수립|연구\s?용역|수립\s?용역|"
+    r"(?<![가-힣])플랜(?!트))"
 )
 LOCAL_COMMITTEE = re.compile(
     r"[가-힣]{1,8}(?:시|군|구|도)\s?(?:제?4차\s?산업\s?혁명|스마트\s?(?:도시|시티)|디지털|인공지능|AI)[가-힣 ]{0,8}위원회"
 )
+# A committee, council or task force: its name is read in the words just before the word.
+COMMITTEE_WORD = re.compile(r"위원회|협의회|추진단|자문단|(?<=혁명)위(?![가-힣])")
+COMMITTEE_NAME_CHARS = 24
+NATIONAL_OWNER = re.compile(r"(?:대통령\s?직속|국가|범정부|정부|국무총리\s?소속)\s?['‘“]?\s?(?:제?\s?\d\s?기\s?)?[^\s]*$")
+# The government sets up a unit of its own for the topic: a task force, a dedicated department.
+ORGANIZATION = re.compile(
+    r"추진단|전담\s?(?:부서|조직|팀|기구)|새\s?부서|조직\s?(?:개편|신설)|"
+    r"[가-힣]{2,10}(?:과|팀|국|단)['’\"”]?\s?(?:을|를)?\s?(?:신설|새로\s?(?:두|만들|꾸리)|문\s?열)"
+)
+ORDINANCE = re.compile(r"조례")
+BUDGET = re.compile(r"\d[\d,.]*\s?(?:억|조)\s?원?|예산")
+# An election campaign's pledge or committee is not a government's step.
+CAMPAIGN = re.compile(r"선대위|선거\s?대책|대선\s?(?:후보|공약)|선거\s?공약|후보\s?캠프|예비\s?후보")
 
 # Who does the thing: the first subject of the title or the lead sentence, by kind.
 # A lead whose subject is a ministry, a company or a school reports their news.
@@ -63,7 +71,10 @@ SUBJECT_KINDS: dict[str, re.Pattern[str]] = {
     ),
 }
 # Starts only at the first letter of a word: trying every letter of a long word would be quadratic.
-SUBJECT_WORD = re.compile(r"(?<![가-힣A-Za-z0-9()㈜&·])([가-힣A-Za-z0-9()㈜&·]+?)(?:는|은|가|이|,)(?=\s)")
+SUBJECT_WORD = re.compile(r"(?<![가-힣A-Za-z0-9()㈜&·])([가-힣A-Za-z0-9()㈜&·]+?)(?P<p>는|은|가|이|,)(?=\s)")
+# Words ending in 대 that are not a university (부경대, 한남대 are).
+NOT_SCHOOLS = frozenset({"뼈대", "세대", "기대", "무대", "연대", "지대", "확대", "반대", "상대", "부대", "초대", "절대",
+                         "현대", "시대", "첨단세대", "신세대"})
 
 # negative signal → pattern (read in the title or first lines only)
 NEGATIVE_PATTERNS: dict[str, re.Pattern[str]] = {
@@ -76,7 +87,7 @@ NEGATIVE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "event": re.compile(r"축제|페스티벌|체험|박람회|경진\s?대회|공모전|전시회|캠프|교실|콘서트|골든벨|해커톤|엑스포|행사|특강|강연"),
 }
-BLOCKING = ("opinion", "national_committee", "national_actor", "company", "school", "politician", "event")
+BLOCKING = ("opinion", "national_committee", "national_actor", "company", "school", "politician", "event", "campaign")
 NOT_SUBJECTS = frozenset({"국가", "평가", "증가", "참가", "추가", "전문가", "시대", "이번", "이날", "한편", "또한", "특히"})
 
 SIGNAL_WEIGHTS = {
@@ -85,6 +96,7 @@ SIGNAL_WEIGHTS = {
     "plan_word": 0.2,
     "stage": 0.25,
     "committee": 0.15,
+    "step": 0.15,
     "negative": -0.35,
 }
 
@@ -104,12 +116,15 @@ class RelevanceInput:
     plan_title: str | None
     committee_name: str | None
     event_type: str
+    vocabulary: TopicVocabulary = field(default_factory=default_vocabulary)
 
 
 def judge(x: RelevanceInput) -> Relevance:
     reasons: list[str] = []
-    topics = _topics(x)
+    named = _topics(x)
+    topics = [t for t in named if t in x.vocabulary.watched]
     reasons += [f"topic:{t}" for t in topics]
+    reasons += [f"topic:unwatched:{t}" for t in named if t not in x.vocabulary.watched]
     if x.actor_name:
         reasons.append(f"actor:municipality:{x.actor_name}")
     plan_words = sorted({m.group("w").replace(" ", "") for m in PLAN_WORDS.finditer(x.head)})
@@ -120,11 +135,14 @@ def judge(x: RelevanceInput) -> Relevance:
     staged = x.event_type != "other"
     if staged:
         reasons.append(f"stage:{x.event_type}")
-    local_committee = bool(LOCAL_COMMITTEE.search(x.head) or (x.committee_name and LOCAL_COMMITTEE.search(
-        x.committee_name)))
-    if local_committee:
-        reasons.append("committee:local")
-    negatives = _negatives(x, bool(plan_words) or staged)
+    kind = subject_kind(x.lead_first) or subject_kind(x.title)
+    committee = _committee_signal(x, kind)
+    if committee:
+        reasons.append(f"committee:{committee}")
+    steps = _step_signals(x)
+    reasons += [f"step:{s}" for s in steps]
+    told = bool(plan_words) or staged or committee == "local" or bool(steps)
+    negatives = _negatives(x, told, kind, committee)
     reasons += [f"negative:{n}" for n in negatives]
 
     score = 0.0
@@ -132,9 +150,10 @@ def judge(x: RelevanceInput) -> Relevance:
     score += SIGNAL_WEIGHTS["actor"] if x.actor_name else 0.0
     score += SIGNAL_WEIGHTS["plan_word"] if plan_words else 0.0
     score += SIGNAL_WEIGHTS["stage"] if staged else 0.0
-    score += SIGNAL_WEIGHTS["committee"] if local_committee else 0.0
+    score += SIGNAL_WEIGHTS["committee"] if committee == "local" else 0.0
+    score += SIGNAL_WEIGHTS["step"] if steps else 0.0
     score += SIGNAL_WEIGHTS["negative"] * len(negatives)
-    gate = bool(topics) and bool(x.actor_name) and (bool(plan_words) or staged or local_committee)
+    gate = bool(topics) and bool(x.actor_name) and told
     gate = gate and not any(n in BLOCKING for n in negatives)
     score = max(0.0, min(1.0, score))
     score = max(score, 0.55) if gate else min(score, 0.45)
@@ -144,22 +163,56 @@ def judge(x: RelevanceInput) -> Relevance:
 def _topics(x: RelevanceInput) -> list[str]:
     """Plan families named where they describe the step: head, plan name or committee name."""
     where = "\n".join(t for t in (x.topic_zone, x.plan_title or "", x.committee_name or "") if t)
-    return [family for family, p in TOPIC_PATTERNS.items() if p.search(where)]
+    return x.vocabulary.families_in(where)
 
 
-def _negatives(x: RelevanceInput, step_told: bool) -> list[str]:
+def _committee_signal(x: RelevanceInput, kind: str | None) -> str | None:
+    """``local`` when the head names a committee on a family's topic that is the government's own,
+    ``national`` when it names only the national one; None when it names none."""
+    if LOCAL_COMMITTEE.search(x.head) or (x.committee_name and LOCAL_COMMITTEE.search(x.committee_name)):
+        return "local"
+    found = None
+    for line in x.head.split("\n"):
+        for m in COMMITTEE_WORD.finditer(line):
+            before = line[max(0, m.start() - COMMITTEE_NAME_CHARS):m.start()]
+            name = re.split(r"[,.…·'‘’\"“”「」『』<>\[\]]", before)[-1]
+            if not x.vocabulary.names_any(name + m.group(0)):
+                continue
+            if NATIONAL_OWNER.search(before) or NEGATIVE_PATTERNS["national_committee"].search(before + m.group(0)):
+                found = found or "national"
+            elif _owned_by_government(before) or kind == "government":
+                return "local"
+    return found
+
+
+def _step_signals(x: RelevanceInput) -> list[str]:
+    """Steps told without a plan word: a unit set up for the topic, an ordinance, a budget."""
+    steps = []
+    if ORGANIZATION.search(x.head):
+        steps.append("organization")
+    if ORDINANCE.search(x.head):
+        steps.append("ordinance")
+    if BUDGET.search(x.topic_zone):
+        steps.append("budget")
+    return steps
+
+
+def _negatives(x: RelevanceInput, step_told: bool, kind: str | None, committee: str | None) -> list[str]:
     found = []
     if NEGATIVE_PATTERNS["opinion"].search(x.first_line) or _signed_opinion(x.body):
         found.append("opinion")
-    if NEGATIVE_PATTERNS["national_committee"].search(x.head) and not LOCAL_COMMITTEE.search(x.head):
+    # The national committee named as background does not make a local step national.
+    national_named = NEGATIVE_PATTERNS["national_committee"].search(x.head) is not None or committee == "national"
+    if national_named and committee != "local" and kind != "government":
         found.append("national_committee")
-    kind = subject_kind(x.lead_first) or subject_kind(x.title)
-    if kind == "politician" and x.event_type == "ordinance":
+    if kind == "politician" and (x.event_type == "ordinance" or ORDINANCE.search(x.head)):
         kind = None  # a member proposing an ordinance is the ordinance step
     if kind is not None and kind != "government" and kind not in found:
         found.append(kind)
     if NEGATIVE_PATTERNS["event"].search(x.title) and not step_told:
         found.append("event")
+    if CAMPAIGN.search(x.head):
+        found.append("campaign")
     return found
 
 
@@ -172,13 +225,32 @@ def subject_kind(sentence: str) -> str | None:
         word = m.group(1)
         if word in NOT_SUBJECTS or len(word) < 2:
             continue
+        if m.group("p") == "," and sentence[:m.start()].strip():
+            continue  # a comma marks the subject only as the first word (동작구, …): later it lists partners
         mentions = gaz.mentions(word)
         if mentions and mentions[0].start == 0 and not mentions[0].context_only:
             return "government"
         for kind, pattern in SUBJECT_KINDS.items():
-            if pattern.search(word):
-                return kind
+            if not pattern.search(word):
+                continue
+            if kind == "school" and word in NOT_SCHOOLS:
+                continue
+            if kind == "national_committee" and _owned_by_government(sentence[:m.start()]):
+                return "government"  # 충청남도 4차산업혁명위원회가: the province's own committee
+            return kind
     return None
+
+
+def _owned_by_government(before: str) -> bool:
+    """Whether the words just before a name are a government's name (충청남도(충남도) …, 안양시 …)."""
+    from extractors.gazetteer import load_gazetteer
+
+    words = re.sub(r"\([^()]*\)", " ", before).split()
+    if not words:
+        return False
+    last = words[-1].strip("'‘’\"“”「」『』")
+    mentions = load_gazetteer().mentions(last)
+    return bool(mentions) and mentions[0].start == 0 and not mentions[0].suffix and not mentions[0].qualifies_next
 
 
 def _signed_opinion(body: str) -> bool:
