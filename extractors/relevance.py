@@ -47,7 +47,7 @@ ORGANIZATION = re.compile(
     r"[가-힣]{2,10}(?:과|팀|국|단)['’\"”]?\s?(?:을|를)?\s?(?:신설|새로\s?(?:두|만들|꾸리)|문\s?열)"
 )
 ORDINANCE = re.compile(r"조례")
-BUDGET = re.compile(r"\d[\d,.]*\s?(?:억|조)\s?원?|예산")
+BUDGET = re.compile(r"(?<![\d,.])\d[\d,.]*\s?(?:억|조)\s?원?|예산")
 # An election campaign's pledge or committee is not a government's step.
 CAMPAIGN = re.compile(r"선대위|선거\s?대책|대선\s?(?:후보|공약)|선거\s?공약|후보\s?캠프|예비\s?후보")
 
