@@ -403,8 +403,8 @@ class TopicSettings(_Section):
     def _family_names(cls, v: Any) -> Any:
         names = list(v or [])
         for name in names:
-            if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
-                raise ValueError(f"a family name is lowercase letters, digits and _, got {name!r}")
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_]{0,39}", name):
+                raise ValueError(f"a family name is lowercase letters, digits and _ (like smart_city), got {name!r}")
         if isinstance(v, list) and len(set(v)) != len(v):
             raise ValueError("a family is listed twice")
         return v

@@ -62,11 +62,11 @@ def test_topics_default_is_the_five_families_all_watched():
 
 
 def test_topics_watch_some_and_add_words_and_a_family_of_ones_own():
-    config = parse_config('[topics]\nfamilies = ["ai", "metaverse"]\n'
+    config = parse_config('[topics]\nfamilies = ["4ir", "ai", "metaverse"]\n'
                           '[topics.terms]\nai = ["지능형 도시"]\nmetaverse = ["메타버스"]\n')
     vocabulary = config.topics.vocabulary()
     assert vocabulary.names == (*FAMILY_NAMES, "metaverse")
-    assert vocabulary.watched == {"ai", "metaverse"}
+    assert vocabulary.watched == {"4ir", "ai", "metaverse"}
     assert vocabulary.first_family("지능형도시 조성") == "ai"
     assert vocabulary.first_family("메타버스 플랫폼") == "metaverse"
 
