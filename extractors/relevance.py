@@ -135,7 +135,7 @@ def judge(x: RelevanceInput) -> Relevance:
     staged = x.event_type != "other"
     if staged:
         reasons.append(f"stage:{x.event_type}")
-    kind = subject_kind(x.lead_first) or subject_kind(x.title)
+    kind = _acting_kind(x)
     committee = _committee_signal(x, kind)
     if committee:
         reasons.append(f"committee:{committee}")
@@ -158,6 +158,14 @@ def judge(x: RelevanceInput) -> Relevance:
     score = max(0.0, min(1.0, score))
     score = max(score, 0.55) if gate else min(score, 0.45)
     return Relevance(relevant=gate, score=round(score, 3), reasons=reasons)
+
+
+def _acting_kind(x: RelevanceInput) -> str | None:
+    """Who acts: the government when the title says so (김포시, KT와 … 협약), else the lead's subject."""
+    in_title = subject_kind(x.title)
+    if in_title == "government":
+        return in_title
+    return subject_kind(x.lead_first) or in_title
 
 
 def _topics(x: RelevanceInput) -> list[str]:
@@ -192,7 +200,7 @@ def _step_signals(x: RelevanceInput) -> list[str]:
         steps.append("organization")
     if ORDINANCE.search(x.head):
         steps.append("ordinance")
-    if BUDGET.search(x.topic_zone):
+    if BUDGET.search(x.title) or BUDGET.search(x.lead_first):
         steps.append("budget")
     return steps
 
@@ -217,27 +225,37 @@ def _negatives(x: RelevanceInput, step_told: bool, kind: str | None, committee: 
 
 
 def subject_kind(sentence: str) -> str | None:
-    """Kind of the first subject of ``sentence``: government, national_actor, company, school."""
+    """Kind of the subject of ``sentence``: government, national_actor, company, school …
+
+    The topic of the sentence (a word with 은/는) is its subject; without one, the first
+    word with 이/가 (or the first word before a comma, as in titles). A ministry with 이/가 in
+    a clause before the topic (``국토교통부가 주관한 공모에 선정된 김포시는``) is not the subject.
+    """
+    kinds = [(m.group("p"), kind) for m in SUBJECT_WORD.finditer(sentence + " ")
+             if (kind := _word_kind(sentence, m)) is not None]
+    topic = next((kind for particle, kind in kinds if particle in ("는", "은")), None)
+    return topic or (kinds[0][1] if kinds else None)
+
+
+def _word_kind(sentence: str, m: re.Match[str]) -> str | None:
     from extractors.gazetteer import load_gazetteer
 
-    gaz = load_gazetteer()
-    for m in SUBJECT_WORD.finditer(sentence + " "):
-        word = m.group(1)
-        if word in NOT_SUBJECTS or len(word) < 2:
+    word = m.group(1)
+    if word in NOT_SUBJECTS or len(word) < 2:
+        return None
+    if m.group("p") == "," and sentence[:m.start()].strip():
+        return None  # a comma marks the subject only as the first word (동작구, …): later it lists partners
+    mentions = load_gazetteer().mentions(word)
+    if mentions and mentions[0].start == 0 and not mentions[0].context_only:
+        return "government"
+    for kind, pattern in SUBJECT_KINDS.items():
+        if not pattern.search(word):
             continue
-        if m.group("p") == "," and sentence[:m.start()].strip():
-            continue  # a comma marks the subject only as the first word (동작구, …): later it lists partners
-        mentions = gaz.mentions(word)
-        if mentions and mentions[0].start == 0 and not mentions[0].context_only:
-            return "government"
-        for kind, pattern in SUBJECT_KINDS.items():
-            if not pattern.search(word):
-                continue
-            if kind == "school" and word in NOT_SCHOOLS:
-                continue
-            if kind == "national_committee" and _owned_by_government(sentence[:m.start()]):
-                return "government"  # 충청남도 4차산업혁명위원회가: the province's own committee
-            return kind
+        if kind == "school" and word in NOT_SCHOOLS:
+            continue
+        if kind == "national_committee" and _owned_by_government(sentence[:m.start()]):
+            return "government"  # 충청남도 4차산업혁명위원회가: the province's own committee
+        return kind
     return None
 
 

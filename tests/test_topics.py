@@ -159,3 +159,25 @@ def test_a_task_force_for_the_topic_is_a_step():
 def test_hard_negatives_stay_rejected(title, lead):
     ex = extract_plan(article(title, lead))
     assert not ex.relevance.relevant, ex.relevance.reasons
+
+
+def test_a_ministry_in_a_clause_before_the_government_is_not_the_subject():
+    ex = extract_plan(article(
+        "김포시 스마트도시 조성 계획 발표",
+        "국토교통부가 주관한 스마트도시 공모에 선정된 김포시는 20일 스마트도시 조성 계획을 발표했다.",
+    ))
+    assert ex.relevance.relevant, ex.relevance.reasons
+    assert ex.plan is not None and ex.plan.municipality == "김포시"
+
+
+def test_the_government_of_the_title_signs_an_agreement_with_a_company():
+    ex = extract_plan(article(
+        "동해시, KT와 스마트시티 조성 업무협약",
+        "KT는 20일 동해시청에서 동해시와 스마트시티 조성을 위한 업무협약을 맺었다고 밝혔다.",
+    ))
+    assert ex.relevance.relevant, ex.relevance.reasons
+    company_first = extract_plan(article(
+        "KT, 동해시에 스마트시티 솔루션 공급",
+        "KT는 20일 동해시에 스마트시티 통합 플랫폼을 공급하는 계약을 맺었다고 밝혔다.",
+    ))
+    assert not company_first.relevance.relevant and "negative:company" in company_first.relevance.reasons
