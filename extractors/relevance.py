@@ -30,9 +30,9 @@ from extractors.topics import TopicVocabulary, default_vocabulary
 from planwatch.records import Relevance
 
 PLAN_WORDS = re.compile(
-    r"(?P<w>종합계획|기본계획|시행계획|실행계획|추진계획|촉진계획|발전계획|육성계획|마스터\s?플랜|로드맵|"
-    r"중장기\s?계획|스마트\s?도시\s?계획|추진\s?전략|대응\s?전략|전략\s?수립|계획\s?수립|연구\s?용역|수립\s?용역|"
-    r"(?<![가-힣])플랜(?!트))"
+    r"(?P<w>(?:종합|기본|시행|실행|추진|촉진|발전|육성|조성|구축|중장기|이행|세부)\s?계획|마스터\s?플랜|로드맵|"
+    r"스마트\s?도시\s?계획|(?:추진|대응|육성|발전|혁신)\s?전략|전략\s?수립|계획\s?수립|연구\s?용역|수립\s?용역|"
+    r"종합\s?대책|비전\s?선포|(?<![가-힣])플랜(?!트))"
 )
 LOCAL_COMMITTEE = re.compile(
     r"[가-힣]{1,8}(?:시|군|구|도)\s?(?:제?4차\s?산업\s?혁명|스마트\s?(?:도시|시티)|디지털|인공지능|AI)[가-힣 ]{0,8}위원회"
@@ -43,7 +43,7 @@ COMMITTEE_NAME_CHARS = 24
 NATIONAL_OWNER = re.compile(r"(?:대통령\s?직속|국가|범정부|정부|국무총리\s?소속)\s?['‘“]?\s?(?:제?\s?\d\s?기\s?)?[^\s]*$")
 # The government sets up a unit of its own for the topic: a task force, a dedicated department.
 ORGANIZATION = re.compile(
-    r"추진단|전담\s?(?:부서|조직|팀|기구)|새\s?부서|조직\s?(?:개편|신설)|"
+    r"추진단|전담\s?(?:부서|조직|팀|기구)|새\s?부서|조직\s?(?:개편|신설)|(?<![A-Za-z])TF(?![A-Za-z])|태스크\s?포스|"
     r"[가-힣]{2,10}(?:과|팀|국|단)['’\"”]?\s?(?:을|를)?\s?(?:신설|새로\s?(?:두|만들|꾸리)|문\s?열)"
 )
 ORDINANCE = re.compile(r"조례")
@@ -142,7 +142,10 @@ def judge(x: RelevanceInput) -> Relevance:
     steps = _step_signals(x)
     reasons += [f"step:{s}" for s in steps]
     told = bool(plan_words) or staged or committee == "local" or bool(steps)
-    negatives = _negatives(x, told, kind, committee)
+    # A lecture or festival in the title is one even when its theme names a strategy: only a
+    # step of the plan's life cycle, the government's committee or unit, or an ordinance outweigh it.
+    step_beyond_words = staged or committee == "local" or any(s in ("organization", "ordinance") for s in steps)
+    negatives = _negatives(x, step_beyond_words, kind, committee)
     reasons += [f"negative:{n}" for n in negatives]
 
     score = 0.0

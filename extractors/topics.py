@@ -27,7 +27,7 @@ FAMILY_NAMES: tuple[str, ...] = ("4ir", "smart_city", "digital", "ai", "informat
 DEFAULT_TERMS: dict[str, tuple[str, ...]] = {
     "4ir": ("4차 산업혁명", "4차 산업", "4IR"),
     "smart_city": ("스마트도시", "스마트시티", "스마트 city"),
-    "digital": ("디지털 전환", "디지털 대전환", "디지털 혁신", "디지털플랫폼", "디지털 트랜스포메이션", "DX",
+    "digital": ("디지털 전환", "디지털 대전환", "디지털 혁신", "디지털플랫폼", "디지털 트랜스포메이션", "디지털 뉴딜", "DX",
                 "스마트 행정"),
     "ai": ("인공지능", "AI"),
     "informatization": ("정보화", "지능정보", "데이터 기반 행정", "데이터 활용 기본계획"),

@@ -181,3 +181,17 @@ def test_the_government_of_the_title_signs_an_agreement_with_a_company():
         "KT는 20일 동해시에 스마트시티 통합 플랫폼을 공급하는 계약을 맺었다고 밝혔다.",
     ))
     assert not company_first.relevance.relevant and "negative:company" in company_first.relevance.reasons
+
+
+def test_a_lecture_on_a_strategy_is_a_lecture():
+    ex = extract_plan(article(
+        "홍성군 공직자, '4차 산업혁명 대응 지역의 혁신전략' 특강 들어",
+        "홍성군은 20일 군청 대회의실에서 공직자 200명을 대상으로 4차 산업혁명 특강을 열었다고 밝혔다.",
+    ))
+    assert not ex.relevance.relevant and "negative:event" in ex.relevance.reasons
+
+
+@pytest.mark.parametrize("title", ["양평군, 스마트시티 조성 계획 발표", "양평군, 스마트시티 기본 계획 발표"])
+def test_plan_words_are_spacing_insensitive(title):
+    ex = extract_plan(article(title, "양평군은 20일 군청에서 스마트시티 계획을 발표했다고 밝혔다."))
+    assert ex.relevance.relevant and any(r.startswith("plan_word:") for r in ex.relevance.reasons)
