@@ -41,7 +41,7 @@ from extractors.topics import TopicVocabulary, default_vocabulary
 from extractors.vision import find_vision
 from planwatch.records import Article, Extraction, PlanFacts
 
-TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보)"
+TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보|[가-힣]{0,4}정보화)"
 MAIN_PLAN_WORD = re.compile(r"(?:종합계획|기본계획|마스터\s?플랜|스마트\s?도시\s?계획|중장기\s?계획|발전계획)$")
 PLAN_END = r"(?:종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
 QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'”\"」』]")
