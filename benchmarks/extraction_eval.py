@@ -204,7 +204,9 @@ def development_texts() -> list[LabelledText]:
     return read_dir(DEVSET) + read_dir(SEEDS)
 
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "ko-news-html"
+CORPUS = next((c for c in (ROOT.parent / "shared" / "corpus" / "ko-news-html",
+                            ROOT.parent.parent / "shared" / "corpus" / "ko-news-html") if c.exists()),
+              ROOT.parent / "shared" / "corpus" / "ko-news-html")
 
 
 def real_pages_flagged() -> tuple[int, list[str]]:
