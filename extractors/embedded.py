@@ -36,6 +36,7 @@ MIN_BODY_CHARS = 80
 ARTICLE_TYPES = frozenset({"NewsArticle", "Article", "ReportageNewsArticle", "AnalysisNewsArticle", "BlogPosting",
                            "OpinionNewsArticle", "WebPage"})
 BODY_KEYS = ("articleBody", "article_body", "body", "content", "html", "text", "contents")
+BODY_KEY_SET = frozenset(BODY_KEYS)
 TITLE_KEYS = ("headline", "title", "articleTitle", "name")
 DATE_KEYS = ("datePublished", "publishedAt", "published_at", "first_publish_date", "display_date", "publish_date",
              "createdAt", "date")
@@ -108,7 +109,12 @@ def _from_next_data(scripts: list[Any]) -> EmbeddedArticle | None:
         data = _loads(script.text)
         best: EmbeddedArticle | None = None
         for node in _dicts(data):
-            found = _arc_article(node, "next-data") if "content_elements" in node else _keyed_article(node)
+            if "content_elements" in node:
+                found = _arc_article(node, "next-data")
+            elif BODY_KEY_SET.isdisjoint(node):
+                continue
+            else:
+                found = _keyed_article(node)
             if found is not None and (best is None or len(found.body) > len(best.body)):
                 best = found
         return best
@@ -188,9 +194,14 @@ def _dicts(data: Any) -> list[dict[str, Any]]:
             continue
         if isinstance(item, dict):
             out.append(item)
-            stack.extend((v, depth + 1) for v in item.values() if isinstance(v, (dict, list)))
+            values = item.values()
         elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
+            values = item
+        else:
+            continue
+        for v in values:
+            if isinstance(v, (dict, list)):
+                stack.append((v, depth + 1))
     return out
 
 
