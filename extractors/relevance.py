@@ -62,8 +62,8 @@ SUBJECT_KINDS: dict[str, re.Pattern[str]] = {
     ),
     "national_committee": re.compile(r"^(?:대통령\s?직속\s?)?(?:국가)?4차\s?산업\s?혁명\s?위원회$"),
     "company": re.compile(
-        r"^(?:㈜|\(주\)|주식회사)|(?:전자|텔레콤|그룹|은행|증권|건설|코리아|테크|솔루션즈?|시스템즈?|소프트|네트웍스|"
-        r"모빌리티|랩스?|반도체|제약|바이오|화학|자동차|중공업|유플러스|네이버|카카오|기업|㈜)$|^[A-Z][A-Za-z0-9&]+$"
+        r"^(?:㈜|\(주\)|주식회사)|(?:전자|텔레콤|그룹|은행|증권|건설|코리아|테크|솔루션즈?|시스템즈|소프트|네트웍스|"
+        r"랩스|중공업|유플러스|네이버|카카오|㈜)$|^기업$|^(?!(?:AI|DX|ICT|IT|IoT|IOT|CCTV|GIS|AR|VR|XR)$)[A-Z][A-Za-z0-9&]+$"
     ),
     "politician": re.compile(r"(?:의원|후보|예비후보)$"),  # a statement, not a government's step
     "school": re.compile(

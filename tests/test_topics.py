@@ -195,3 +195,15 @@ def test_a_lecture_on_a_strategy_is_a_lecture():
 def test_plan_words_are_spacing_insensitive(title):
     ex = extract_plan(article(title, "양평군은 20일 군청에서 스마트시티 계획을 발표했다고 밝혔다."))
     assert ex.relevance.relevant and any(r.startswith("plan_word:") for r in ex.relevance.reasons)
+
+
+@pytest.mark.parametrize("lead", [
+    "자율주행 자동차가 도심을 달리는 스마트도시를 만들기 위해 세종시는 20일 스마트도시계획 수립 용역에 들어갔다.",
+    "AI가 민원을 돕는 도시를 목표로 세종시는 20일 인공지능 기본계획 수립 용역 착수보고회를 열었다.",
+    "스마트도시 리빙랩이 주민 의견을 모은 가운데 세종시는 20일 스마트도시계획 수립 용역 착수보고회를 열었다.",
+])
+def test_common_nouns_are_not_companies(lead):
+    from extractors.relevance import subject_kind
+
+    assert subject_kind(lead) == "government"
+    assert extract_plan(article("세종시, 계획 수립 용역 착수보고회", lead)).relevance.relevant
