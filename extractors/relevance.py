@@ -48,6 +48,12 @@ ORGANIZATION = re.compile(
 )
 ORDINANCE = re.compile(r"조례")
 BUDGET = re.compile(r"(?<![\d,.])\d[\d,.]*\s?(?:억|조)\s?원?|예산")
+# A round-up of many governments' moves is a trend piece, not one government's step.
+ROUNDUP = re.compile(
+    r"지자체들|지자체마다|자치단체들|지방정부들|앞다퉈|너도나도|"
+    r"전국\s?(?:\d+\s?개\s?)?(?:광역\s?|기초\s?)?(?:지자체|자치단체|지방정부|시[·ㆍ]?도|시[·ㆍ]?군[·ㆍ]?구)"
+    r"(?![^.,]{0,8}?(?:최초|처음|첫|유일|가장|최고|1위))"  # 전국 지자체 최초로: one government's first
+)
 # An election campaign's pledge or committee is not a government's step.
 CAMPAIGN = re.compile(r"선대위|선거\s?대책|대선\s?(?:후보|공약)|선거\s?공약|후보\s?캠프|예비\s?후보")
 
@@ -87,7 +93,7 @@ NEGATIVE_PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "event": re.compile(r"축제|페스티벌|체험|박람회|경진\s?대회|공모전|전시회|캠프|교실|콘서트|골든벨|해커톤|엑스포|행사|특강|강연"),
 }
-BLOCKING = ("opinion", "national_committee", "national_actor", "company", "school", "politician", "event", "campaign")
+BLOCKING = ("opinion", "national_committee", "national_actor", "company", "school", "politician", "event", "campaign", "roundup")
 NOT_SUBJECTS = frozenset({"국가", "평가", "증가", "참가", "추가", "전문가", "시대", "이번", "이날", "한편", "또한", "특히"})
 
 SIGNAL_WEIGHTS = {
@@ -224,6 +230,8 @@ def _negatives(x: RelevanceInput, step_told: bool, kind: str | None, committee: 
         found.append("event")
     if CAMPAIGN.search(x.head):
         found.append("campaign")
+    if ROUNDUP.search(x.title) or ROUNDUP.search(x.lead_first):
+        found.append("roundup")
     return found
 
 

@@ -207,3 +207,16 @@ def test_common_nouns_are_not_companies(lead):
 
     assert subject_kind(lead) == "government"
     assert extract_plan(article("세종시, 계획 수립 용역 착수보고회", lead)).relevance.relevant
+
+
+def test_a_round_up_of_many_governments_is_a_trend_piece():
+    ex = extract_plan(article(
+        "지자체들, 앞다퉈 4차산업혁명위원회 꾸린다",
+        "전국 지자체들이 앞다퉈 4차산업혁명위원회를 꾸리고 있다. 대구시는 지난달 위원회를 출범시켰고, 광주시도 기본계획 수립에 들어갔다.",
+    ))
+    assert not ex.relevance.relevant and "negative:roundup" in ex.relevance.reasons
+    first = extract_plan(article(
+        "보령시, 전국 지자체 최초 4차산업혁명 촉진 조례 제정",
+        "보령시가 전국 지자체 중 처음으로 4차산업혁명 촉진 조례를 제정했다고 20일 밝혔다.",
+    ))
+    assert first.relevance.relevant, first.relevance.reasons
