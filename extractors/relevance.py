@@ -39,8 +39,10 @@ LOCAL_COMMITTEE = re.compile(
     r"[가-힣]{1,8}(?:시|군|구|도)\s?(?:제?4차\s?산업\s?혁명|스마트\s?(?:도시|시티)|디지털|인공지능|AI)[가-힣 ]{0,8}위원회"
 )
 # A committee, council or task force: its name is read in the words just before the word.
-COMMITTEE_WORD = re.compile(r"위원회|협의회|추진단|자문단|(?<=혁명)위(?![가-힣])")
+COMMITTEE_WORD = re.compile(r"위원회|협의회|추진단|자문단|연구회|(?<=혁명)위(?![가-힣])")
 COMMITTEE_NAME_CHARS = 24
+COMMITTEE_NAME_WORDS = 3  # words of a committee's name between its owner and 위원회
+OWNER_SUFFIXES = frozenset({"", "의", "의회", "의회의"})  # 충남 …, 안양시의 …, 부천시의회 …
 NATIONAL_OWNER = re.compile(r"(?:대통령\s?직속|국가|범정부|정부|국무총리\s?소속)\s?['‘“]?\s?(?:제?\s?\d\s?기\s?)?[^\s]*$")
 # The government sets up a unit of its own for the topic: a task force, a dedicated department.
 ORGANIZATION = re.compile(
@@ -198,7 +200,7 @@ def _committee_signal(x: RelevanceInput, kind: str | None) -> str | None:
                 continue
             if NATIONAL_OWNER.search(before) or NEGATIVE_PATTERNS["national_committee"].search(before + m.group(0)):
                 found = found or "national"
-            elif _owned_by_government(before) or kind == "government":
+            elif _owned_by_government(name, COMMITTEE_NAME_WORDS) or kind == "government":
                 return "local"
     return found
 
@@ -271,16 +273,17 @@ def _word_kind(sentence: str, m: re.Match[str]) -> str | None:
     return None
 
 
-def _owned_by_government(before: str) -> bool:
-    """Whether the words just before a name are a government's name (충청남도(충남도) …, 안양시 …)."""
+def _owned_by_government(before: str, name_words: int = 1) -> bool:
+    """Whether a government's name stands just before a name, or before its first ``name_words``
+    words: ``충청남도(충남도) 4차산업혁명위원회``, ``충남 4차산업혁명 추진위원회``, ``부천시의회 스마트도시 연구회``."""
     from extractors.gazetteer import load_gazetteer
 
-    words = re.sub(r"\([^()]*\)", " ", before).split()
-    if not words:
-        return False
-    last = words[-1].strip("'‘’\"“”「」『』")
-    mentions = load_gazetteer().mentions(last)
-    return bool(mentions) and mentions[0].start == 0 and not mentions[0].suffix and not mentions[0].qualifies_next
+    words = [w.strip("'‘’\"“”「」『』") for w in re.sub(r"\([^()]*\)", " ", before).split()]
+    for word in reversed(words[-(name_words + 1):] if name_words > 1 else words[-1:]):
+        mentions = load_gazetteer().mentions(word)
+        if mentions and mentions[0].start == 0 and mentions[0].suffix in OWNER_SUFFIXES:
+            return True
+    return False
 
 
 def _signed_opinion(body: str) -> bool:

@@ -220,3 +220,13 @@ def test_a_round_up_of_many_governments_is_a_trend_piece():
         "보령시가 전국 지자체 중 처음으로 4차산업혁명 촉진 조례를 제정했다고 20일 밝혔다.",
     ))
     assert first.relevance.relevant, first.relevance.reasons
+
+
+@pytest.mark.parametrize("title, lead", [
+    ("충남 4차산업혁명 추진위원회 첫 회의", "위원들은 20일 도청에서 첫 회의를 열고 4차 산업혁명 대응 과제를 논의했다."),
+    ("부천시의회 스마트도시 연구회 활동 시작", "의원들은 20일 첫 모임을 열고 스마트도시 정책 과제를 논의했다."),
+])
+def test_a_committee_named_after_its_government_is_local(title, lead):
+    ex = extract_plan(article(title, lead))
+    assert "committee:local" in ex.relevance.reasons, ex.relevance.reasons
+    assert ex.relevance.relevant
