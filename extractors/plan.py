@@ -13,8 +13,8 @@ Rules of this module:
   기본계획, 마스터플랜, 스마트도시계획) wins. Trailing work words (``수립``, ``연구
   용역``) are cut. A name without the government's name gets it in front
   (``4차산업혁명 촉진 기본계획`` → ``광양시 4차산업혁명 촉진 기본계획``).
-- *Family*: the first topic named in the title, else in the committee name, else in
-  the head.
+- *Family*: the first watched family (``extractors.topics``) named in the title, else
+  in the committee name, else in the head.
 - *Phase*: ``제N기``/``제N차`` in the title, else the highest ``N기 계획`` of the text.
 - *Period*: a year range in the title, else one in a sentence about the plan (not
   one tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``,
@@ -98,7 +98,7 @@ def extract_plan(article: Article, vocabulary: TopicVocabulary | None = None) ->
     relevance = judge(
         RelevanceInput(
             title=passages.title,
-            topic_zone="\n".join([passages.title, passages.subtitle, *lead[:1]]),
+            topic_zone="\n".join([passages.title, passages.subtitle, *lead[:2]]),
             head=passages.head,
             first_line="\n".join([passages.title, *(passages.paragraphs[:1])]),
             lead_first=lead[0] if lead else "",

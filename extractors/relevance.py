@@ -2,23 +2,31 @@
 
 An article is relevant when all of these hold (the *gate*):
 
-1. a topic of the plan families is named in the title, the subtitle, the first
-   lead sentence, the plan's own name or the committee's name
-   (``TOPIC_PATTERNS``: 4차 산업혁명, 스마트도시, 디지털 전환, 인공지능) — a plan
-   that mentions 4차 산업혁명 only further down is some other plan;
+1. a watched plan family (``extractors.topics``: 4ir, smart_city, digital, ai,
+   informatization, or the user's own) is named in the title, the subtitle, the first
+   two lead sentences, the plan's own name or the committee's name — a plan that
+   mentions 4차 산업혁명 only further down is some other plan; a family that is not
+   watched gives ``topic:unwatched:<family>``;
 2. a local government acts (see ``extractors.actor``);
-3. a plan step is told: a plan word (``PLAN_WORDS``), a life-cycle step of the
-   event table, or the government's own committee;
-4. no blocking negative fires (``NEGATIVE_PATTERNS``): an opinion piece, a lead whose
-   subject is a ministry, the national committee, a company, a school or a single
-   politician (a council member's speech asks for a plan, it is not a step), or a
-   festival-like event whose head tells no plan step.
+3. a plan step is told: a plan word (``PLAN_WORDS``, spacing-insensitive), a life-cycle
+   step of the event table, the government's own committee (``committee:local``: named
+   after the government, or in an article whose subject is the government), or a step
+   without a plan word (``step:organization`` — a task force or department set up for
+   the topic —, ``step:ordinance``, ``step:budget`` — a budgeted programme in the title
+   or the lead);
+4. no blocking negative fires: an opinion piece, an election campaign, a round-up of
+   many governments, a festival or lecture whose head tells no life-cycle step, or a
+   subject that is not the government: a ministry, the national committee, a company,
+   a school, a single politician (a council member proposing an ordinance is the
+   ordinance step). The subject is the sentence's topic (은/는) before a 이/가 clause,
+   and the title's government outranks the lead's first word; the national committee
+   or a ministry named as background blocks nothing.
 
 The score sums the weights of the signals that fired (``SIGNAL_WEIGHTS``) and is
 kept on the right side of 0.5 by the gate, so score and decision never disagree.
 Every signal that fired is returned by name, e.g. ``topic:4ir``,
 ``actor:municipality:안양시``, ``plan_word:종합계획``, ``stage:plan_interim_report``,
-``negative:opinion``.
+``committee:local``, ``step:budget``, ``negative:opinion``.
 """
 
 from __future__ import annotations
@@ -115,7 +123,7 @@ class RelevanceInput:
     """What the judgement needs, already read out of the article by the other extractors."""
 
     title: str
-    topic_zone: str  # title, subtitle, first lead sentence: where the article says what it is about
+    topic_zone: str  # title, subtitle, first two lead sentences: where the article says what it is about
     head: str  # title, subtitle and lead
     first_line: str  # title, then the first body line: where opinion pieces say so
     lead_first: str  # the first lead sentence: whose action it is
