@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -192,6 +193,7 @@ def _dicts(data: Any) -> list[dict[str, Any]]:
         item, depth = stack.pop()
         if depth > MAX_DEPTH:
             continue
+        values: Iterable[Any]
         if isinstance(item, dict):
             out.append(item)
             values = item.values()
