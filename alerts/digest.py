@@ -88,6 +88,7 @@ class Entry:
     sources: list[SourceLink] = field(default_factory=list)
     search_text: str = ""  # what keyword filters look in; never rendered
     sort_date: date | None = None
+    family: str | None = None  # plan family: 4ir, smart_city, digital, ai, informatization (or the user's own)
 
     @property
     def place(self) -> str:
@@ -298,6 +299,12 @@ def _extraction_place(article: Article | None) -> tuple[str | None, str | None, 
     return plan.get("municipality"), plan.get("province"), plan.get("title"), event.get("type")
 
 
+def _extraction_family(article: Article | None) -> str | None:
+    data = (article.extraction or {}) if article is not None else {}
+    family = (data.get("plan") or {}).get("family")
+    return family if isinstance(family, str) else None
+
+
 def build_entry(session: Session, item: DigestItem, language: str) -> Entry | None:
     """One digest item read from the database; None when what it pointed at is gone."""
     plan = session.get(Plan, item.plan_id) if item.plan_id is not None else None
@@ -353,6 +360,7 @@ def build_entry(session: Session, item: DigestItem, language: str) -> Entry | No
         plan_title=plan_title,
         headline=lead.title if lead else None,
         stage=stage,
+        family=plan.family if plan is not None else _extraction_family(item_article),
         stage_label=stage_label(stage, language),
         event_date=date_with_precision(event.date, event.date_precision) if event else None,
         phase=labels_for(language)["phase"].format(phase=plan.phase) if plan and plan.phase else None,

@@ -7,10 +7,12 @@ The rules, in one place:
   ``municipalities`` (a subscriber following 경기도 and 광양시 gets both);
 - events: the entry's event type is one of ``events`` (news without an event does not
   pass an event filter);
+- families: the entry's plan family is one of ``families`` (news whose extraction names
+  no family does not pass a family filter);
 - keywords: any keyword occurs in the plan title, vision, items, partners, place or
   the articles' titles and lead text, ignoring case and spaces (스마트시티 finds
   "스마트 시티");
-- the three kinds of filter must all pass.
+- the four kinds of filter must all pass.
 """
 
 from __future__ import annotations
@@ -33,6 +35,10 @@ def event_matches(filters: SubscriberFilters, entry: Entry) -> bool:
     return not filters.events or entry.stage in filters.events
 
 
+def family_matches(filters: SubscriberFilters, entry: Entry) -> bool:
+    return not filters.families or entry.family in filters.families
+
+
 def keyword_matches(filters: SubscriberFilters, entry: Entry) -> bool:
     if not filters.keywords:
         return True
@@ -41,4 +47,5 @@ def keyword_matches(filters: SubscriberFilters, entry: Entry) -> bool:
 
 
 def matches(filters: SubscriberFilters, entry: Entry) -> bool:
-    return place_matches(filters, entry) and event_matches(filters, entry) and keyword_matches(filters, entry)
+    return (place_matches(filters, entry) and event_matches(filters, entry) and family_matches(filters, entry)
+            and keyword_matches(filters, entry))

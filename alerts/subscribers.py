@@ -2,7 +2,7 @@
 
 Everything a user types about a subscriber is checked here before it is stored: the
 address (email-validator, no DNS), places against the gazetteer, events against the
-taxonomy. A bad value is refused with one line naming it. Configured recipients
+taxonomy, plan families against the configured ones (``[topics]``). A bad value is refused with one line naming it. Configured recipients
 (``digest.recipients``) become ``immediate`` subscribers when the database has none,
 so a fresh install writes its first digest without any set-up.
 """
@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from alerts.labels import LANGUAGES, STAGE_LABELS
+from extractors.topics import FAMILY_NAMES
 from planwatch.config import Config
 from planwatch.records import EVENT_TYPES
 from storage.models import Delivery, Subscriber, utcnow
@@ -52,6 +53,7 @@ class SubscriberFilters:
     municipalities: tuple[str, ...] = ()
     events: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    families: tuple[str, ...] = ()
 
 
 @dataclass
@@ -123,6 +125,8 @@ def validate_filters(
     municipalities: Iterable[str] = (),
     events: Iterable[str] = (),
     keywords: Iterable[str] = (),
+    families: Iterable[str] = (),
+    known_families: Iterable[str] = FAMILY_NAMES,
 ) -> SubscriberFilters:
     """Normalize every filter value, refusing the first unknown one by name."""
     province_values, municipality_values = split_values(provinces), split_values(municipalities)
@@ -157,8 +161,15 @@ def validate_filters(
             raise SubscriberError(f"keyword {keyword[:20]!r}... is longer than {MAX_KEYWORD} characters")
         if keyword:
             _append_once(out_keywords, keyword)
+    known = tuple(known_families)
+    out_families: list[str] = []
+    for value in split_values(families):
+        family = value.strip().lower()
+        if family not in known:
+            raise SubscriberError(f"unknown plan family {value!r} (expected one of: {', '.join(known)})")
+        _append_once(out_families, family)
     return SubscriberFilters(
-        tuple(out_provinces), tuple(out_municipalities), tuple(out_events), tuple(out_keywords)
+        tuple(out_provinces), tuple(out_municipalities), tuple(out_events), tuple(out_keywords), tuple(out_families)
     )
 
 
@@ -173,6 +184,7 @@ def filters_of(subscriber: Subscriber) -> SubscriberFilters:
         tuple(subscriber.municipalities or ()),
         tuple(subscriber.events or ()),
         tuple(subscriber.keywords or ()),
+        tuple(subscriber.families or ()),
     )
 
 
@@ -193,6 +205,8 @@ def add_subscriber(
     municipalities: Iterable[str] = (),
     events: Iterable[str] = (),
     keywords: Iterable[str] = (),
+    families: Iterable[str] = (),
+    known_families: Iterable[str] = FAMILY_NAMES,
     frequency: str = DEFAULT_FREQUENCY,
     language: str = DEFAULT_LANGUAGE,
 ) -> Subscriber:
@@ -202,7 +216,7 @@ def add_subscriber(
         raise SubscriberError(f"unknown frequency {frequency!r} (expected one of: {', '.join(FREQUENCIES)})")
     if language not in LANGUAGES:
         raise SubscriberError(f"unknown language {language!r} (expected one of: {', '.join(LANGUAGES)})")
-    filters = validate_filters(provinces, municipalities, events, keywords)
+    filters = validate_filters(provinces, municipalities, events, keywords, families, known_families)
     if find_subscriber(session, address) is not None:
         raise SubscriberError(f"{address} is already subscribed (remove it first to change its filters)")
     subscriber = Subscriber(
@@ -212,6 +226,7 @@ def add_subscriber(
         municipalities=list(filters.municipalities),
         events=list(filters.events),
         keywords=list(filters.keywords),
+        families=list(filters.families),
         frequency=frequency,
         language=language,
         active=True,

@@ -204,7 +204,9 @@ def development_texts() -> list[LabelledText]:
     return read_dir(DEVSET) + read_dir(SEEDS)
 
 
-CORPUS = ROOT.parent / "shared" / "corpus" / "ko-news-html"
+CORPUS = next((c for c in (ROOT.parent / "shared" / "corpus" / "ko-news-html",
+                            ROOT.parent.parent / "shared" / "corpus" / "ko-news-html") if c.exists()),
+              ROOT.parent / "shared" / "corpus" / "ko-news-html")
 
 
 def real_pages_flagged() -> tuple[int, list[str]]:
@@ -229,7 +231,15 @@ def real_pages_flagged() -> tuple[int, list[str]]:
 # Develop on ``tune``; ``check`` is only measured. Scoring as its README prescribes.
 # --------------------------------------------------------------------------------------------
 
-SHARED_DEVSET = Path(os.environ.get("PLANWATCH_DEVSET", ROOT.parent / "shared" / "devset"))
+def _shared_devset_dir() -> Path:
+    """``PLANWATCH_DEVSET``, else ``shared/devset`` beside the checkout or beside the folder holding it."""
+    if os.environ.get("PLANWATCH_DEVSET"):
+        return Path(os.environ["PLANWATCH_DEVSET"])
+    candidates = [ROOT.parent / "shared" / "devset", ROOT.parent.parent / "shared" / "devset"]
+    return next((c for c in candidates if c.exists()), candidates[0])
+
+
+SHARED_DEVSET = _shared_devset_dir()
 SHARED_FIELDS = ("municipality", "province", "event_type", "plan_title", "phase", "period", "vision",
                  "counts", "previous_counts", "committee_size", "published")
 SHARED_TARGETS = {"relevance_f1": 0.97, "relevance_recall": 0.97, "municipality": 0.98, "province": 0.98,
@@ -284,7 +294,7 @@ def shared_field_values(article: Article | None, ex: Extraction | None) -> dict[
         return {}
     p = ex.plan
     return {
-        "municipality": p.municipality,
+        "municipality": norm_province(p.municipality),
         "province": norm_province(p.province),
         "event_type": ex.event.type if ex.event else None,
         "plan_title": p.title,
@@ -301,7 +311,7 @@ def shared_field_values(article: Article | None, ex: Extraction | None) -> dict[
 def shared_expected(label: dict[str, Any]) -> dict[str, Any]:
     period = (label["period_start"], label["period_end"]) if label["period_start"] or label["period_end"] else None
     return {
-        "municipality": label["municipality"],
+        "municipality": norm_province(label["municipality"]),
         "province": norm_province(label["province"]),
         "event_type": label["event_type"],
         "plan_title": label["plan_title"],

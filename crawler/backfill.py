@@ -36,7 +36,7 @@ class BackfillContext(CrawlContext):
 
     def __init__(self, config: Config, db_url: str, record_dir: Path | None = None) -> None:
         super().__init__(config, db_url, record_dir, None, record_runs=False)
-        self.pipeline = Pipeline(self.database, history=True)
+        self.pipeline = Pipeline(self.database, history=True, vocabulary=config.topics.vocabulary())
 
     async def backfill_cursor(self, source: str, since: date, until: date) -> Any:
         return await self._write(self._backfill_cursor, source, since, until)

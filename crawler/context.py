@@ -57,14 +57,16 @@ class CrawlContext:
         self.db_url = db_url
         self.max_pages = max_pages
         self.database = open_database(db_url)
-        self.pipeline = Pipeline(self.database)
+        vocabulary = config.topics.vocabulary()
+        self.pipeline = Pipeline(self.database, vocabulary=vocabulary)
         self.recorder = WarcRecorder(record_dir) if record_dir is not None else None
         self.reports: dict[str, SourceReport] = {}
         self.claimed: set[str] = set()
         self.storage_failed: str | None = None  # the one line, once the database took nothing more
         self.started_at = datetime.now(timezone.utc)
         crawl = config.crawl
-        self.extraction = ExtractionPool(crawl.extract_workers, crawl.extract_processes, crawl.extract_backlog)
+        self.extraction = ExtractionPool(crawl.extract_workers, crawl.extract_processes, crawl.extract_backlog,
+                                         vocabulary=vocabulary)
         self._writer_pool: Any = None
 
     # --- lifecycle -------------------------------------------------------------------------

@@ -20,6 +20,7 @@ reason, not stored, and so fetched again next run; the next page starts a new po
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import multiprocessing
 import os
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
+from extractors.topics import TopicVocabulary
 from planwatch.records import Article, Capture, Extraction
 
 log = logging.getLogger("planwatch.crawler")
@@ -87,11 +89,13 @@ class ExtractionPool:
     """
 
     def __init__(self, threads: int, processes: int | None = None, backlog: int = DEFAULT_BACKLOG,
-                 extract: Callable[[Capture], Extracted] | None = None) -> None:
+                 extract: Callable[[Capture], Extracted] | None = None,
+                 vocabulary: TopicVocabulary | None = None) -> None:
         self.threads = threads
         self.processes = default_processes() if processes is None else processes
         self.backlog = backlog
         self._function = extract
+        self.vocabulary = vocabulary  # the configured plan families, handed to every extraction
         self.waiting = 0  # captures handed to ``extract`` and not finished
         self.started_processes = 0  # pools started (more than one after a worker died)
         self._threads: ThreadPoolExecutor | None = None
@@ -103,7 +107,8 @@ class ExtractionPool:
         if self._function is None:
             from planwatch.extraction import extract_or_reason
 
-            self._function = extract_or_reason
+            # A partial of a module-level function: a worker process can be handed it.
+            self._function = functools.partial(extract_or_reason, vocabulary=self.vocabulary)
         return self._function
 
     async def extract(self, capture: Capture) -> Extracted:

@@ -54,13 +54,13 @@ def find_actor(passages: Passages, outlet: str | None = None) -> Actor | None:
     body_scores: dict[Government, float] = defaultdict(float)
     evidence: dict[Government, list[str]] = defaultdict(list)
     for zone, text, m in all_mentions:
-        if m.context_only:
-            continue
+        owner = m.suffix in ("", "의") and TOPIC_AFTER.match(text[m.end + len(m.suffix):m.end + len(m.suffix) + 4].lstrip())
+        if m.context_only and not (owner and not m.qualifies_next):
+            continue  # a bare 경기 places a city; 충남 4차산업혁명위원회 names the province's own committee
         gov = gaz.resolve(m, named, outlet)
         weight = MENTION_WEIGHTS[zone]
         if m.suffix in SUBJECT_SUFFIXES:
             weight += SUBJECT_BONUS if zone != "body" else SUBJECT_BONUS / 3
-        owner = m.suffix in ("", "의") and TOPIC_AFTER.match(text[m.end + len(m.suffix):m.end + len(m.suffix) + 4].lstrip())
         if owner:
             weight += OWNER_BONUS if zone != "body" else OWNER_BONUS / 2
             evidence[gov].append(f"owner:{zone}")

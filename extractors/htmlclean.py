@@ -7,7 +7,10 @@ and text captures obey one rule set. Three more sources of text:
 
 * per-site ``selectors`` (CSS, or XPath when they start with ``/`` or ``(``) for
   title, body, date and author, used before anything automatic;
-* pages that ship the article only inside a script (client-rendered news sites put
+* pages whose body lives in embedded data (JSON-LD ``articleBody``, Arc/Fusion
+  ``Fusion.globalContent``, Next.js ``__NEXT_DATA__``; ``extractors.embedded``), read when
+  trafilatura finds (almost) no text, with the title, date and author they carry;
+* else pages that ship the article only inside a script (client-rendered news sites put
   the body HTML in a JSON string): the longest such HTML string is extracted;
 * metadata: ``og:site_name``, ``link rel=canonical`` / ``og:url``.
 """
@@ -29,7 +32,8 @@ from lxml import etree
 from parsel import Selector
 from trafilatura.metadata import extract_metadata
 
-from extractors.outlets import is_outlet_name, outlet_for_domain
+from extractors.embedded import block_text, embedded_article
+from extractors.outlets import is_outlet_name, is_portal, outlet_for_domain, portal_press_name
 from extractors.textclean import (
     DATE_TIME,
     HEADER_BYLINE,
@@ -70,6 +74,12 @@ TRAILING_SECTION = re.compile(r"\s?-\s?([가-힣/·]{1,8})(?=\s?(?:ㅣ|[|]|\s-\s
 JSON_STRING = re.compile(r'"((?:[^"\\\n]|\\.){200,})"')
 EMBEDDED_HTML_MARKERS = ("<p", "\\u003cp", "<br", "\\u003cbr")
 MIN_EMBEDDED_CHARS = 200
+# Below this much main text, or with one paragraph only, the page's embedded data is read: a
+# client-rendered page leaves trafilatura with nothing, a stray line of the page around the
+# article, or the data's body with its paragraphs run together. The data's body is taken when
+# it holds about as much text.
+EMBEDDED_CHECK_CHARS = 200
+EMBEDDED_SHARE = 0.9
 # Names that author fields carry but that are not reporters.
 NON_PERSON_AUTHORS: frozenset[str] = frozenset(
     {"네이버", "다음", "카카오", "편집국", "편집부", "온라인뉴스팀", "디지털뉴스팀", "뉴스팀", "보도자료", "관리자", "admin"}
@@ -93,6 +103,7 @@ class PageMeta:
     author: str | None = None
     published: datetime | None = None
     published_has_time: bool = False
+    press: str | None = None  # the original outlet a portal page names
 
 
 def parse_html(html: str) -> lxml.html.HtmlElement:
@@ -119,9 +130,15 @@ def extract_html(html: str, url: str | None = None, selectors: dict[str, str] | 
         parts = _extract_with_selectors(tree, selectors, title)
         if parts is not None and parts.title:
             title = parts.title
+    if (parts is None or not parts.paragraphs) and meta.press:
+        parts = _portal_body(tree, title)
     if parts is None or not parts.paragraphs:
         text = _main_text(tree, url)
         parts = clean_page_text(text, title=title or None) if text else ArticleParts(title=title or "")
+        if len(parts.text) < EMBEDDED_CHECK_CHARS or len(parts.paragraphs) <= 1:
+            embedded = _embedded_parts(tree, title, meta.sitename)
+            if embedded is not None and _compact_len(embedded.text) >= EMBEDDED_SHARE * _compact_len(parts.text):
+                parts = embedded
     if not parts.paragraphs:
         fragment = embedded_article_html(tree)
         if fragment:
@@ -130,6 +147,25 @@ def extract_html(html: str, url: str | None = None, selectors: dict[str, str] | 
     if parts.author is None and parts.paragraphs:
         parts.author = _trafilatura_author(html, url)
     return parts
+
+
+def _embedded_parts(tree: lxml.html.HtmlElement, title: str | None, sitename: str | None) -> ArticleParts | None:
+    """The article from the page's embedded data (JSON-LD, Fusion, Next.js), when it holds a body."""
+    found = embedded_article(tree)
+    if found is None:
+        return None
+    page_title_is_site = not title or is_outlet_name(title) or line_key(title) == line_key(sitename or "")
+    parts = clean_page_text(found.body, title=(found.title if page_title_is_site else title) or title or None)
+    if not parts.paragraphs:
+        return None
+    parts.published = parts.published or found.published
+    parts.author = parts.author or author_name(found.author)
+    log.debug("article body read from embedded data (%s)", found.source)
+    return parts
+
+
+def _compact_len(text: str) -> int:
+    return len("".join(text.split()))
 
 
 def _trafilatura_author(html: str, url: str | None) -> str | None:
@@ -236,12 +272,71 @@ def read_meta(tree: lxml.html.HtmlElement, url: str | None) -> PageMeta:
     )
     meta.title = clean_title(raw_title, meta.sitename) if raw_title else None
     meta.author = _first(tree, "//meta[@name='author']/@content", "//meta[@property='article:author']/@content")
+    portal = is_portal(url) or is_portal(meta.canonical)
+    if portal:
+        meta.press = portal_press(tree)
+        meta.author = meta.author or _first(tree, *PORTAL_AUTHOR_XPATHS)
     meta.published, meta.published_has_time = _published(tree)
+    if portal and not meta.published_has_time:
+        stamped = _first(tree, *PORTAL_TIME_XPATHS)
+        match = DATE_TIME.search(stamped or "")
+        when = parse_date(match) if match else None
+        if when is not None:
+            meta.published, meta.published_has_time = when, (when.hour, when.minute) != (0, 0)
     if not meta.published_has_time:
         printed = printed_published(tree)
         if printed is not None and (meta.published is None or printed.date() == meta.published.date()):
             meta.published, meta.published_has_time = printed, True
     return meta
+
+
+# Where a portal page names the outlet it republishes, most reliable first.
+PORTAL_PRESS_XPATHS = (
+    "//meta[@name='article:media_name' or @property='article:media_name']/@content",
+    "//meta[@property='og:article:author' or @name='og:article:author']/@content",
+    "//meta[@name='twitter:creator' or @property='twitter:creator']/@content",
+    "//*[contains(@class,'media_end_head_top_logo') or contains(@class,'press_logo') or contains(@class,'link_cp')"
+    " or contains(@class,'logo_cp')]//img/@alt",
+    "//*[contains(@class,'media_end_head_top_logo') or contains(@class,'press_logo')]/@title",
+)
+
+
+# The reporter and the time as the portals print them (Naver's journalist name and data-date-time,
+# Daum's first txt_info).
+PORTAL_AUTHOR_XPATHS = (
+    "//*[contains(@class,'media_end_head_journalist_name')]",
+    "//*[contains(@class,'head_view')]//*[contains(@class,'txt_info')][1]",
+)
+PORTAL_TIME_XPATHS = (
+    "//*[contains(@class,'_ARTICLE_DATE_TIME')]/@data-date-time",
+    "//*[contains(@class,'head_view')]//*[contains(@class,'num_date')]",
+)
+
+
+# The article container of the portals (Naver's #dic_area, Daum's #harmonyContainer): read as
+# it is, so that paragraphs separated only by <br> stay paragraphs.
+PORTAL_BODY_XPATHS = ("//*[@id='dic_area']", "//*[@id='harmonyContainer']", "//*[@id='articleBodyContents']")
+
+
+def _portal_body(tree: lxml.html.HtmlElement, title: str | None) -> ArticleParts | None:
+    for xpath in PORTAL_BODY_XPATHS:
+        for el in tree.xpath(xpath):
+            for junk in el.xpath(".//script|.//style|.//figure|.//*[contains(@class,'end_photo_org')]"):
+                junk.drop_tree()
+            parts = clean_page_text(block_text(etree.tostring(el, encoding="unicode")), title=title or None)
+            if parts.paragraphs:
+                return parts
+    return None
+
+
+def portal_press(tree: lxml.html.HtmlElement) -> str | None:
+    """The original outlet a portal page (n.news.naver.com, v.daum.net) names, or None."""
+    for xpath in PORTAL_PRESS_XPATHS:
+        for value in tree.xpath(xpath):
+            name = portal_press_name(normalize_text(str(value)))
+            if name:
+                return name
+    return None
 
 
 def printed_published(tree: lxml.html.HtmlElement) -> datetime | None:
@@ -342,6 +437,8 @@ def _merge_meta(parts: ArticleParts, meta: PageMeta, url: str | None) -> None:
         or (printed.time() == time(0) and (meta.published_has_time or printed.date() == meta.published.date()))
     ):
         parts.published = meta.published
+    if meta.press:
+        parts.outlet = meta.press  # a portal page: the outlet it republishes, not the portal
     if meta.sitename and not _looks_like_url(meta.sitename):
         parts.outlet = parts.outlet or meta.sitename
     if parts.outlet is None:

@@ -130,3 +130,31 @@ def outlet_from_email(text: str) -> str | None:
             continue
         return outlet_for_domain(domain)
     return None
+
+
+# News portals republish other outlets' articles: the page names the original outlet
+# (meta tags, the press logo), and that is the outlet, not the portal.
+PORTAL_DOMAINS: tuple[str, ...] = ("naver.com", "daum.net", "nate.com", "zum.com")
+PORTAL_NAMES: frozenset[str] = frozenset(
+    {"네이버", "네이버뉴스", "네이버 뉴스", "naver", "다음", "다음뉴스", "다음 뉴스", "daum", "카카오", "네이트", "네이트뉴스",
+     "nate", "줌", "zum"}
+)
+
+
+def is_portal(url: str | None) -> bool:
+    """Whether ``url`` is on a news portal (n.news.naver.com, v.daum.net, news.nate.com …)."""
+    host = url_host(url)
+    if not host:
+        return False
+    return any(host == d or host.endswith("." + d) for d in PORTAL_DOMAINS)
+
+
+def portal_press_name(raw: str | None) -> str | None:
+    """The outlet a portal page names: ``"중도일보 | 네이버"`` → 중도일보; the portal's own name → None."""
+    if not raw:
+        return None
+    for piece in re.split(r"\s[|｜:-]\s|[|｜]", raw):
+        name = " ".join(piece.split()).strip(" '\"‘’“”")
+        if 2 <= len(name) <= 30 and name.lower() not in PORTAL_NAMES and not name.lower().startswith("http"):
+            return name
+    return None

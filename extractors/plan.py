@@ -13,8 +13,8 @@ Rules of this module:
   기본계획, 마스터플랜, 스마트도시계획) wins. Trailing work words (``수립``, ``연구
   용역``) are cut. A name without the government's name gets it in front
   (``4차산업혁명 촉진 기본계획`` → ``광양시 4차산업혁명 촉진 기본계획``).
-- *Family*: the first topic named in the title, else in the committee name, else in
-  the head.
+- *Family*: the first watched family (``extractors.topics``) named in the title, else
+  in the committee name, else in the head.
 - *Phase*: ``제N기``/``제N차`` in the title, else the highest ``N기 계획`` of the text.
 - *Period*: a year range in the title, else one in a sentence about the plan (not
   one tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``,
@@ -36,11 +36,12 @@ from extractors.events import build_event
 from extractors.items import plan_items
 from extractors.partners import find_partners
 from extractors.passages import Passages, article_passages
-from extractors.relevance import TOPIC_PATTERNS, RelevanceInput, judge
+from extractors.relevance import RelevanceInput, judge
+from extractors.topics import TopicVocabulary, default_vocabulary
 from extractors.vision import find_vision
 from planwatch.records import Article, Extraction, PlanFacts
 
-TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보)"
+TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보|[가-힣]{0,4}정보화)"
 MAIN_PLAN_WORD = re.compile(r"(?:종합계획|기본계획|마스터\s?플랜|스마트\s?도시\s?계획|중장기\s?계획|발전계획)$")
 PLAN_END = r"(?:종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
 QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'”\"」』]")
@@ -81,8 +82,12 @@ class TitleCandidate:
     score: float
 
 
-def extract_plan(article: Article) -> Extraction:
-    """Everything one article tells about a local plan; see the module rules."""
+def extract_plan(article: Article, vocabulary: TopicVocabulary | None = None) -> Extraction:
+    """Everything one article tells about a local plan; see the module rules.
+
+    ``vocabulary`` is the plan families to recognize and watch (default: the five of the domain).
+    """
+    vocabulary = vocabulary or default_vocabulary()
     passages = article_passages(article)
     actor = find_actor(passages, article.outlet)
     lead = passages.lead()
@@ -93,7 +98,7 @@ def extract_plan(article: Article) -> Extraction:
     relevance = judge(
         RelevanceInput(
             title=passages.title,
-            topic_zone="\n".join([passages.title, passages.subtitle, *lead[:1]]),
+            topic_zone="\n".join([passages.title, passages.subtitle, *lead[:2]]),
             head=passages.head,
             first_line="\n".join([passages.title, *(passages.paragraphs[:1])]),
             lead_first=lead[0] if lead else "",
@@ -103,6 +108,7 @@ def extract_plan(article: Article) -> Extraction:
             plan_title=title,
             committee_name=committee.name if committee else None,
             event_type=event.type,
+            vocabulary=vocabulary,
         )
     )
     if not relevance.relevant or actor is None:
@@ -114,7 +120,7 @@ def extract_plan(article: Article) -> Extraction:
         municipality=gov.name,
         province=gov.province,
         title=title,
-        family=plan_family(title, committee.name if committee else None, passages.head),
+        family=plan_family(title, committee.name if committee else None, passages.head, vocabulary),
         phase=plan_phase(title, passages.body),
         vision=find_vision(texts),
         counts=counts,
@@ -202,13 +208,14 @@ def _with_government(title: str, actor: Actor | None) -> str:
 # -- family, phase, period -------------------------------------------------------
 
 
-def plan_family(title: str | None, committee_name: str | None, head: str) -> str:
+def plan_family(title: str | None, committee_name: str | None, head: str,
+                vocabulary: TopicVocabulary | None = None) -> str:
+    """The first watched family named in the plan's title, else the committee's name, else the head."""
+    vocabulary = vocabulary or default_vocabulary()
     for text in (title, committee_name, head):
-        if not text:
-            continue
-        hits = [(m.start(), fam) for fam, p in TOPIC_PATTERNS.items() for m in [p.search(text)] if m]
-        if hits:
-            return min(hits)[1]
+        watched = [f for f in vocabulary.families_in(text or "") if f in vocabulary.watched]
+        if watched:
+            return watched[0]
     return "4ir"
 
 

@@ -311,6 +311,12 @@ def is_caption(text: str) -> bool:
     return False
 
 
+def _only_section_names(text: str) -> bool:
+    """A menu line of section names separated by spaces: ``사회 전국``, ``경제 · 산업``."""
+    words = [w for w in re.split(r"[\s•·|]+", text) if w]
+    return 2 <= len(words) <= 6 and all(w.lower() in SECTION_NAMES for w in words)
+
+
 def classify_line(raw: str) -> Line:
     """Decide what one line of page text is: blank, noise, widget, block, copyright, date, ..."""
     text = raw.strip()
@@ -342,7 +348,7 @@ def classify_line(raw: str) -> Line:
         return Line(text, key, "email", bullet)
     if date_in_line(text):
         return Line(text, key, "date", bullet)
-    if key in SECTION_NAMES or BREADCRUMB.match(text):
+    if key in SECTION_NAMES or BREADCRUMB.match(text) or _only_section_names(text):
         return Line(text, key, "breadcrumb", bullet)
     if is_caption(text):
         return Line(text, key, "caption", bullet)

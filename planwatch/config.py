@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from extractors.topics import TopicVocabulary
+
 DEFAULT_CONFIG_NAME = "planwatch.toml"
 BUILT_IN_CONFIG = "the built-in planwatch.toml"  # Config.path of the packaged default configuration
 DEFAULT_USER_AGENT = "planwatch/0.1 (Korean local-plan news monitor; +https://github.com/planwatch/planwatch)"
@@ -474,8 +476,50 @@ class WebConfig(_Section):
         return v
 
 
+class TopicSettings(_Section):
+    """``[topics]``: which plan families to watch and words of the user's own.
+
+    ``families`` lists the watched families (default: the five of ``extractors.topics``
+    plus every family of the user's own defined in ``[topics.terms]``). ``terms`` adds
+    words to a family (``ai = ["메타버스 도시"]``); a name that is not one of the five
+    defines a new family. Articles about unwatched families are judged not relevant.
+    """
+
+    families: list[str] | None = None
+    terms: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("families", "terms")
+    @classmethod
+    def _family_names(cls, v: Any) -> Any:
+        names = list(v or [])
+        for name in names:
+            if not re.fullmatch(r"[a-z0-9][a-z0-9_]{0,39}", name):
+                raise ValueError(f"a family name is lowercase letters, digits and _ (like smart_city), got {name!r}")
+        if isinstance(v, list) and len(set(v)) != len(v):
+            raise ValueError("a family is listed twice")
+        return v
+
+    @field_validator("terms")
+    @classmethod
+    def _nonempty_terms(cls, v: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, words in v.items():
+            if not words or any(not w.strip() for w in words):
+                raise ValueError(f"terms of {name!r}: a list of non-empty words")
+        return v
+
+    @model_validator(mode="after")
+    def _known_families(self) -> TopicSettings:
+        self.vocabulary()  # unknown watched families are a ValueError here, at load time
+        return self
+
+    def vocabulary(self) -> TopicVocabulary:
+        """The families as plain data for the extractors."""
+        return TopicVocabulary.build(self.families, self.terms)
+
+
 class Config(_Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
     source: list[Source] = Field(default_factory=list)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     digest: DigestSettings = Field(default_factory=DigestSettings)
@@ -561,6 +605,7 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
 _TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 _SECTIONS: dict[str, type[BaseModel]] = {
     "crawl": CrawlSettings,
+    "topics": TopicSettings,
     "source": Source,
     "smtp": SmtpSettings,
     "digest": DigestSettings,

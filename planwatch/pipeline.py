@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from planwatch.records import Article, Capture, Extraction
 from storage.db import Database
 from storage.repository import StoreOutcome, store_extraction
+
+if TYPE_CHECKING:
+    from extractors.topics import TopicVocabulary
 
 log = logging.getLogger(__name__)
 
@@ -70,15 +74,16 @@ class RunSummary:
 class Pipeline:
     """Extract, judge, store and queue: the same for the crawler and for replay."""
 
-    def __init__(self, db: Database, history: bool = False) -> None:
+    def __init__(self, db: Database, history: bool = False, vocabulary: TopicVocabulary | None = None) -> None:
         self.db = db
         self.history = history  # articles found looking back: stored without alerting anyone
+        self.vocabulary = vocabulary  # the configured plan families; None: the five defaults
 
     def process(self, capture: Capture) -> ProcessResult:
         # Imported here: the crawler extracts in its own pool and only stores through this class.
         from planwatch.extraction import extract_or_reason
 
-        extracted = extract_or_reason(capture)
+        extracted = extract_or_reason(capture, self.vocabulary)
         if isinstance(extracted, str):
             return self.rejected(capture, extracted)
         return self.store(capture, *extracted)

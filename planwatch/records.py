@@ -82,7 +82,7 @@ class PlanFacts:
     municipality: str
     province: str
     title: str | None = None
-    family: str = "4ir"  # plan family: 4ir, smart_city, digital_transformation, ai, ...
+    family: str = "4ir"  # plan family: 4ir, smart_city, digital, ai, informatization (extractors.topics)
     phase: int | None = None
     period_start: int | None = None
     period_end: int | None = None

@@ -208,6 +208,7 @@ class Subscriber(Base):
     municipalities: Mapped[list[Any]] = mapped_column(default=list)
     events: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    families: Mapped[list[Any]] = mapped_column(default=list)  # plan families (extractors.topics); empty: all
     frequency: Mapped[str] = mapped_column(String(10), default="daily")  # immediate | daily | weekly
     language: Mapped[str] = mapped_column(String(2), default="ko")
     active: Mapped[bool] = mapped_column(Boolean, default=True)

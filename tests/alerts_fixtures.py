@@ -98,15 +98,16 @@ def add_plan(
     items: list[str] | None = None,
     headline: str | None = None,
     kind: str = "new_plan",
+    family: str = "4ir",
 ) -> Made:
     """A plan with one event reported by ``sources`` and a DigestItem for it."""
     n = next(_serial)
     counts = counts or {}
     plan = Plan(
-        key=f"{municipality}|4ir|{n}",
+        key=f"{municipality}|{family}|{n}",
         municipality=municipality,
         province=province,
-        family="4ir",
+        family=family,
         title=title,
         phase=phase,
         period_start=period[0],

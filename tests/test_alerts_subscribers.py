@@ -184,3 +184,28 @@ def test_pause_skips_news_found_meanwhile_and_new_subscribers_start_from_now(db)
     )
     assert len(deliveries_of(db, "early@example.com")) == 6
     assert prepare_queue(db, make_config(), NOW) == 0  # queued once
+
+
+def test_families_filter_what_a_subscriber_receives(db):
+    result = run(db, "add", "ai@example.com", "--families", "ai, informatization")
+    assert result.exit_code == 0, result.output
+    assert "families: ai, informatization" in result.output
+    assert run(db, "add", "all@example.com").exit_code == 0
+    with db.session() as s:
+        seed_like_plans(s)  # five 4ir plans
+        add_plan(s, municipality="부천시", province="경기도", title="부천시 인공지능 산업 육성 기본계획",
+                 event_type="plan_adopted", event_date=date(2026, 11, 20), family="ai")
+        assert s.query(Subscriber).filter_by(email="ai@example.com").one().families == ["ai", "informatization"]
+    prepare_queue(db, make_config(), NOW)
+    assert len(deliveries_of(db, "ai@example.com")) == 1 and len(deliveries_of(db, "all@example.com")) == 6
+    assert "families: ai, informatization" in run(db, "list").output
+
+
+def test_families_are_checked_against_the_configured_ones(db):
+    result = run(db, "add", "x@example.com", "--families", "ai,robots")
+    assert result.exit_code == 1 and "unknown plan family 'robots' (expected one of: 4ir, smart_city" in result.output
+    own = make_config('[topics.terms]\nrobots = ["로봇 도시"]\n')
+    result = CliRunner().invoke(subscribers, ["add", "x@example.com", "--families", "robots"], obj=App(db, own))
+    assert result.exit_code == 0, result.output
+    with pytest.raises(SubscriberError, match="unknown plan family 'DX'"):
+        validate_filters(families=["DX"])

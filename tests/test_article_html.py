@@ -87,6 +87,66 @@ CASES = [
         encoding="utf-8",
         boilerplate=("$$ARTICLEAD$$", "충주시", "jmh@", "홈", "정치"),
     ),
+    PageCase(
+        name="json_ld_body",  # an empty client-rendered body; the article is JSON-LD articleBody in @graph
+        url="https://www.jbon.example/news/2025/03/11/88412?ref=main",
+        headers={"content-type": "text/html; charset=utf-8"},
+        title="남원시, 지역정보화 기본계획 수립 용역 착수",
+        author="한승우",
+        published=datetime(2025, 3, 11, 14, 5),
+        outlet="전북온뉴스",
+        canonical="https://www.jbon.example/news/2025/03/11/88412",
+        encoding="utf-8",
+        boilerplate=("기사를 불러오는 중", "&#39;", "홈"),
+    ),
+    PageCase(
+        name="arc_fusion",  # Arc XP (chosun.com): Fusion.globalContent, content_elements of type text
+        url="https://www.chosun.com/national/regional/2024/11/05/QWERTY123/",
+        headers={"content-type": "text/html; charset=utf-8"},
+        title="부산시, 인공지능 산업 육성 종합계획 확정…4대 전략 12개 과제",  # <title> is only the site name
+        author="박지훈",
+        published=datetime(2024, 11, 5, 10, 20),  # first_publish_date 01:20Z in Korean time
+        outlet="조선일보",
+        canonical="https://www.chosun.com/national/regional/2024/11/05/QWERTY123",
+        encoding="utf-8",
+        boilerplate=("광고", "부산시청 전경", "<b>", "홈"),
+    ),
+    PageCase(
+        name="next_data",  # Next.js: the article object inside __NEXT_DATA__'s page props
+        url="https://www.sjpost.example/news/articles/20230914500",
+        headers={"content-type": "text/html; charset=utf-8"},
+        title="세종시, 스마트시티 기본계획 최종보고회",
+        author="오세린",
+        published=datetime(2023, 9, 14, 16, 40),
+        outlet="세종포스트",
+        canonical="https://www.sjpost.example/news/articles/20230914500",
+        encoding="utf-8",
+        boilerplate=("짧은 요약", "트램", "정치", "&lsquo;", "<p>"),
+    ),
+    PageCase(
+        name="naver_portal",  # a portal page: the outlet is the paper it republishes, not 네이버
+        url="https://n.news.naver.com/mnews/article/654/0000081234?sid=102",
+        headers={"content-type": "text/html; charset=utf-8"},
+        title="안산시, 디지털 전환 종합계획 중간보고회 개최",
+        author="윤다현",
+        published=datetime(2025, 6, 18, 15, 21, 7),
+        outlet="경기타임즈",
+        canonical="https://n.news.naver.com/mnews/article/654/0000081234",
+        encoding="utf-8",
+        boilerplate=("주요뉴스", "용인시", "Copyright", "네이버"),
+    ),
+    PageCase(
+        name="daum_portal",
+        url="https://v.daum.net/v/20240402113015774",
+        headers={"content-type": "text/html; charset=utf-8"},
+        title="광주 남구, 스마트도시 조성 업무협약",
+        author="정하람",
+        published=datetime(2024, 4, 2, 11, 30),
+        outlet="남도일보",
+        canonical="https://v.daum.net/v/20240402113015774",
+        encoding="utf-8",
+        boilerplate=("저작권자", "다음뉴스", "입력"),
+    ),
 ]
 
 

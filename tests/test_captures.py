@@ -95,7 +95,7 @@ def test_an_extractor_bug_costs_one_capture_not_the_replay(tmp_path, monkeypatch
     import planwatch.extraction as extraction
     import planwatch.pipeline as pipeline
 
-    def broken(capture):
+    def broken(capture, vocabulary=None):
         raise KeyError("unexpected markup")
 
     monkeypatch.setattr(extraction, "extract_capture", broken)

@@ -70,6 +70,18 @@ def test_a_backlog_starts_worker_processes_with_the_same_results():
     assert extraction.relevance.relevant and extraction.plan is not None
 
 
+def test_the_configured_families_reach_threads_and_worker_processes():
+    from extractors.topics import TopicVocabulary
+
+    only_ai = TopicVocabulary.build(watch=["ai"])
+    for processes, backlog in ((0, 0), (1, 0)):
+        pool = ExtractionPool(threads=1, processes=processes, backlog=backlog, vocabulary=only_ai)
+        results = asyncio.run(extract_all(pool, captures(2)))
+        assert pool.started_processes == processes
+        for _, extraction in results:
+            assert not extraction.relevance.relevant and "topic:unwatched:4ir" in extraction.relevance.reasons
+
+
 def test_zero_processes_keeps_extraction_in_threads():
     pool = ExtractionPool(threads=1, processes=0, backlog=0)
     results = asyncio.run(extract_all(pool, captures(6)))

@@ -128,3 +128,28 @@ def test_opening_a_database_at_head_imports_no_alembic(tmp_path):
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'alembic'))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_0002_adds_the_family_filter_and_renames_the_digital_family(empty_db_url):
+    from sqlalchemy import text
+
+    assert upgrade(empty_db_url, "0001") == "0001"
+    engine = create_engine(parse_url(empty_db_url))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(
+                "INSERT INTO plans (key, municipality, province, family, items, partners, created_at, updated_at)"
+                " VALUES ('제주특별자치도|digital_transformation|current', '제주특별자치도', '제주특별자치도',"
+                " 'digital_transformation', '[]', '[]', '2026-01-01', '2026-01-01')"))
+            conn.execute(text(
+                "INSERT INTO subscribers (email, provinces, municipalities, events, keywords, frequency, language,"
+                " active, created_at) VALUES ('a@example.com', '[]', '[]', '[]', '[]', 'daily', 'ko', true,"
+                " '2026-01-01')"))
+        assert upgrade(empty_db_url) == head_revision()
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT key, family FROM plans")).one() == (
+                "제주특별자치도|digital|current", "digital")
+            assert conn.execute(text("SELECT families FROM subscribers")).scalar_one() in ([], "[]")
+    finally:
+        engine.dispose()
+    assert schema_diffs(empty_db_url) == []

@@ -23,6 +23,7 @@ from alerts.subscribers import (
     resume_subscriber,
 )
 from alerts.transport import SmtpConfigError
+from extractors.topics import FAMILY_NAMES
 from planwatch.records import EVENT_TYPES
 
 stdout = Console()
@@ -59,6 +60,12 @@ def subscribers() -> None:
     help=f"Only these steps: {', '.join(EVENT_TYPES)} ({LIST_HELP}).",
 )
 @click.option(
+    "--families",
+    multiple=True,
+    metavar="NAMES",
+    help=f"Only plans of these families: {', '.join(FAMILY_NAMES)} or one of [topics] ({LIST_HELP}).",
+)
+@click.option(
     "--keywords", multiple=True, metavar="WORDS", help=f"Only entries mentioning one of these ({LIST_HELP})."
 )
 @click.option(
@@ -85,6 +92,7 @@ def add(
     municipalities: tuple[str, ...],
     events: tuple[str, ...],
     keywords: tuple[str, ...],
+    families: tuple[str, ...],
     frequency: str,
     language: str,
 ) -> None:
@@ -103,10 +111,12 @@ def add(
                 municipalities=municipalities,
                 events=events,
                 keywords=keywords,
+                families=families,
+                known_families=app.config.topics.vocabulary().names,
                 frequency=frequency,
                 language=language,
             )
-            filters = _filters_text(s.provinces, s.municipalities, s.events, s.keywords)
+            filters = _filters_text(s.provinces, s.municipalities, s.events, s.keywords, s.families)
             summary = f"subscribed {s.email} ({s.frequency}, {s.language}; {filters})"
     except SubscriberError as exc:
         raise click.ClickException(str(exc)) from None
@@ -132,12 +142,13 @@ def list_(app) -> None:
             stdout.print(f"  {r.email}: {r.permanent_failure}", markup=False, highlight=False, soft_wrap=True)
 
 
-def _filters_text(provinces, municipalities, events, keywords) -> str:
+def _filters_text(provinces, municipalities, events, keywords, families=()) -> str:
     parts = []
     for label, values in (
         ("provinces", provinces),
         ("municipalities", municipalities),
         ("events", events),
+        ("families", families),
         ("keywords", keywords),
     ):
         if values:
@@ -168,7 +179,7 @@ def _table(rows: list[SubscriberRow]) -> Table:
             f"{r.frequency}, {r.language}",
             status,
             str(r.pending),
-            Text(_filters_text(f.provinces, f.municipalities, f.events, f.keywords)),
+            Text(_filters_text(f.provinces, f.municipalities, f.events, f.keywords, f.families)),
         )
     return table
 

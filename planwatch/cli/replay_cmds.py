@@ -57,7 +57,7 @@ def replay(app, paths: tuple[Path, ...], no_digest: bool) -> None:
         summary.problems.append(str(problem))
     if not files:
         raise click.ClickException("nothing to replay: no capture files found in " + ", ".join(map(str, paths)))
-    pipeline = Pipeline(app.database())
+    pipeline = Pipeline(app.database(), vocabulary=app.config.topics.vocabulary())
     try:
         with _progress(len(files)) as progress:
             task = progress.add_task("replaying", total=len(files))
@@ -113,7 +113,8 @@ def _print_summary(summary, report) -> None:
 @click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for a WARC with several pages).")
-def extract(path: Path, as_json: bool) -> None:
+@click.pass_obj
+def extract(app, path: Path, as_json: bool) -> None:
     """Show what the pipeline extracts from one capture, storing nothing."""
     from extractors.article import ExtractionError
     from planwatch.captures import CaptureProblem, read_captures
@@ -125,7 +126,7 @@ def extract(path: Path, as_json: bool) -> None:
         if isinstance(item, CaptureProblem):
             raise click.ClickException(str(item))
         try:
-            article, extraction = extract_capture(item)
+            article, extraction = extract_capture(item, app.config.topics.vocabulary())
         except ExtractionError as exc:
             raise click.ClickException(f"{item.origin}: {exc}") from None
         outputs.append(article_to_json(article, extraction))
