@@ -39,7 +39,7 @@ AFTER_WORD = r"(?=(?:은|는|이|가|을|를|의|에|에는|와|과|로|으로|�
 _WORD_TO_FIELD = {w: f for f, words in COUNT_WORDS.items() for w in words}
 # One to three digits, not starting with 0: "0대 과제" is debris, never a plan's count.
 COUNT = re.compile(
-    r"(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:개|대|가지)?\s?(?P<word>"
+    r"(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:(?:개|대|가지)\s?(?:(?P<kind>[가-힣]{2,4}(?<!별))\s?(?=사업|과제|전략))??)?\s?(?P<word>"
     + "|".join(sorted(map(re.escape, _WORD_TO_FIELD), key=len, reverse=True))
     + r")"
     + AFTER_WORD
