@@ -40,9 +40,11 @@ from extractors.relevance import TOPIC_PATTERNS, RelevanceInput, judge
 from extractors.vision import find_vision
 from planwatch.records import Article, Extraction, PlanFacts
 
-TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보)"
+TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보|(?:지역\s?)?정보화)"
+# The short names of the 광역 governments, printed in front of a plan's name ("충남 …", "전북 …").
+REGION_SHORT = r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주)"
 MAIN_PLAN_WORD = re.compile(r"(?:종합계획|기본계획|마스터\s?플랜|스마트\s?도시\s?계획|중장기\s?계획|발전계획)$")
-PLAN_END = r"(?:종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
+PLAN_END = r"(?:비전과\s?전략|종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
 QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'”\"」』]")
 # An unquoted name: optional phase and period, optional government, a topic, up to four
 # noun words, a plan word. Words with particles (을, 를, 위한 …) end it. The words are
@@ -50,11 +52,18 @@ QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'�
 # pieces every possible way would take polynomial time.
 NAME_WORD = r"[가-힣A-Za-z0-9·]{1,30}?"
 UNQUOTED = re.compile(
-    rf"(?:제\s?\d{{1,2}}\s?[기차]\s?)?(?:\(\s?\d{{4}}\s?[-~–]\s?\d{{2,4}}\s?\)\s?)?(?:[가-힣]{{1,8}}(?:시|군|구|도)\s)?"
+    rf"(?:(?:19|20)\d{{2}}\s?년\s)?(?:제\s?\d{{1,2}}\s?[기차]\s?)?(?:\(\s?\d{{4}}\s?[-~–]\s?\d{{2,4}}\s?\)\s?)?"
+    rf"(?:(?:[가-힣]{{1,8}}(?:시|군|구|도)|{REGION_SHORT})\s)?"
     rf"{TOPIC}(?:\s?{NAME_WORD}(?:\s{NAME_WORD}){{0,3}}?)??\s?{PLAN_END}"
     r"(?=(?:은|는|이|가|을|를|의|에|과|와|도|으로|로|안|수립|에는|에서)?(?![가-힣]))"
 )
-NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시티)$")
+NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시티|비전과)$")
+# A name ending in a bare 계획 after a word that is no plan word: a plan of an activity.
+ACTIVITY_PLAN = re.compile(
+    r"(?<!종합)(?<!기본)(?<!추진)(?<!실행)(?<!발전)(?<!육성)(?<!촉진)(?<!시행)(?<!중장기)(?<!도시)(?<!정보화)(?<!대응)(?<!조성)(?<!구축)(?<!전환)(?<!혁신)\s?계획$"
+)
+# A quoted plan name without a topic word: one compact name ("TNT2030플랜", "스마트 광주 2030 마스터플랜").
+QUOTED_PLAN_NAME = re.compile(r"[가-힣A-Za-z0-9·\s]{2,30}?(?:플랜|로드맵|종합\s?계획|기본\s?계획)")
 PARTICLE_WORD = re.compile(r"(?:을|를|은|는|에서|으로|와|과|하고|하는|위한|위해|한|된|할|인|에|의)$")
 # Work words printed after a plan's name: "…기본계획 수립 연구용역" → "…기본계획".
 WORK_WORDS = ("수립", "연구", "학술", "용역", "보고회", "착수", "중간", "최종", "(안)", "안")
@@ -89,7 +98,7 @@ def extract_plan(article: Article) -> Extraction:
     published = article.published.date() if article.published else None
     event = build_event(passages.title, passages.subtitle, lead, published)
     committee = find_committee([passages.title, passages.subtitle, *passages.sentences])
-    title = plan_title(passages, actor)
+    title = plan_title(passages, actor, quoted_only=event.type == "ordinance")
     relevance = judge(
         RelevanceInput(
             title=passages.title,
@@ -134,7 +143,9 @@ def _actor_in_head(actor: Actor | None) -> bool:
 # -- title -----------------------------------------------------------------
 
 
-def plan_title(passages: Passages, actor: Actor | None) -> str | None:
+def plan_title(passages: Passages, actor: Actor | None, quoted_only: bool = False) -> str | None:
+    """The plan's name; ``quoted_only`` when the article is about something else (an ordinance),
+    whose text names plans only as provisions ("기본계획 수립 및 시행")."""
     candidates: list[TitleCandidate] = []
     for order, text in enumerate([passages.title, passages.subtitle, *passages.sentences]):
         for q in QUOTED.finditer(text):
@@ -143,6 +154,11 @@ def plan_title(passages: Passages, actor: Actor | None) -> str | None:
                 m = re.search(rf"^.*?{PLAN_END}(?=$|\s?(?:수립|연구|용역|\(안\)|안)|[^가-힣])", inner)
                 if m:
                     candidates.append(TitleCandidate(_tidy(m.group(0)), 3.0 - order * 0.001))
+            elif QUOTED_PLAN_NAME.fullmatch(inner):
+                # a quoted name without a topic word ("‘TNT2030플랜’"): only when nothing better is named
+                candidates.append(TitleCandidate(_tidy(inner), 0.5 - order * 0.001))
+        if quoted_only:
+            continue
         for u in UNQUOTED.finditer(text):
             name = _trim_unquoted(u.group(0))
             if name:
@@ -171,13 +187,16 @@ def _trim_unquoted(raw: str) -> str | None:
     while len(words) > 1 and not _can_start_name(" ".join(words)):
         words.pop(0)
     name = _tidy(" ".join(words))
+    if ACTIVITY_PLAN.search(name) and not re.search(rf"{TOPIC}\s?계획$", name):
+        return None  # "… 전문교육 계획", "경진대회 개최계획": a plan of some activity, not a named plan
     return name if re.search(TOPIC, name) else None
 
 
 def _can_start_name(text: str) -> bool:
     first = text.split()[0]
     return bool(re.match(TOPIC, text) or PHASE.match(first) or first.startswith("(")
-                or re.fullmatch(r"[가-힣]{1,8}(?:시|군|구|도)", first) or re.fullmatch(r"(?:19|20)\d{2}", first))
+                or re.fullmatch(r"[가-힣]{1,8}(?:시|군|구|도)", first) or re.fullmatch(REGION_SHORT, first)
+                or re.fullmatch(r"(?:19|20)\d{2}년?", first))
 
 
 def _tidy(name: str) -> str:

@@ -1,0 +1,41 @@
+"""Plan title, period, committee size and counts under the labelling conventions, on texts written for this test."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.passages import article_passages
+from extractors.plan import plan_title
+from planwatch.records import Article
+
+
+def title_of(title: str, text: str, quoted_only: bool = False) -> str | None:
+    return plan_title(article_passages(Article(title=title, text=text)), None, quoted_only=quoted_only)
+
+
+@pytest.mark.parametrize(
+    "title, text, expected",
+    [
+        ("한빛도, 지역정보화 기본계획 연구용역 착수보고회",
+         "한빛도 정보화위원회는 지난달 28일 ‘한빛 지역정보화 기본계획’을 마련할 연구용역의 착수보고회를 열었다.",
+         "한빛 지역정보화 기본계획"),
+        ("충남 4차산업혁명위, 기본계획 방향 짚어", "위원들은 충남 4차산업혁명 기본계획 수립 방향을 놓고 의견을 나눴다.",
+         "충남 4차산업혁명 기본계획"),
+        ("한빛시, 2025년 정보화시행계획 심의", "시는 정보화추진협의회를 열어 2025년 정보화시행계획을 심의했다.",
+         "2025년 정보화시행계획"),
+        # a quoted name without a topic word, when nothing else is named
+        ("한빛시, 대응추진단 가동", "시는 인재를 통한 기술혁신 계획인 ‘HB2030플랜’도 본격 추진한다.", "HB2030플랜"),
+        # a plan of an activity is not a named plan
+        ("한빛시, 인공지능 전담조직 첫 회의", "회의에서는 인공지능 활용 경진대회 개최계획과 인공지능 활용 전문교육 계획이 논의됐다.",
+         None),
+        ("한빛시, 스마트시티 비전과 전략 발표", "시장은 이날 시민을 위한 스마트시티 비전과 전략도 내놨다.", "스마트시티 비전과 전략"),
+    ],
+)
+def test_plan_title(title, text, expected):
+    assert title_of(title, text) == expected
+
+
+def test_an_ordinance_names_plans_only_as_provisions():
+    text = "조례안은 시장의 책무를 비롯해 인공지능산업 기본계획 수립 및 시행, 전문인력 양성 등을 담았다."
+    assert title_of("한빛시의회, 인공지능산업 조례안 발의", text, quoted_only=True) is None
+    assert title_of("한빛시의회, 인공지능산업 조례안 발의", text) == "인공지능산업 기본계획"
