@@ -16,10 +16,13 @@ Rules of this module:
 - *Family*: the first topic named in the title, else in the committee name, else in
   the head.
 - *Phase*: ``제N기``/``제N차`` in the title, else the highest ``N기 계획`` of the text.
-- *Period*: a year range in the title, else one in a sentence about the plan (not
-  one tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``,
-  else ``YYYY년부터 N년간``,
-  ``내년부터 N년간`` (publication year + 1), ``올해부터 N년간``, and ``향후/앞으로
+- *Period*: only years the text states. A year range in the title, else the years a
+  span gives in brackets (``향후 3년간(2024~2026년)``), else one year for an annual
+  plan (``2025년 정보화시행계획``), else a range in a sentence about the plan (not one
+  tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``, else
+  the last year alone (``오는 2029년까지 운영할 스마트도시계획``), else the first year
+  alone (``2021년부터 3년간``: no arithmetic from the span). The project's own records
+  keep two resolved spans: ``내년부터 N년간`` (publication year + 1) and ``향후/앞으로
   N년간`` whose start is the publication year, or the next year when the article
   appears in October or later (plans announced in autumn start in January).
 """
@@ -79,9 +82,15 @@ YEAR_RANGE_FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부�
 YEAR_RANGE_SHORT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-~–]\s?(\d{2})(?!\d)")
 SPAN = re.compile(r"(?P<from>향후|앞으로|내년부터|올해부터|(?P<y>(?:19|20)\d{2})\s?년부터)\s?(?P<n>\d{1,2})\s?(?:년간|년\s?동안|개년)")
 UNTIL = re.compile(r"(?P<from>올해부터|내년부터)\s?(?P<end>(?:19|20)\d{2})\s?년?\s?까지")
+SPAN_YEARS = re.compile(
+    r"\d{1,2}\s?(?:개년|년)\s?(?:간|동안)?\s?\(\s?((?:19|20)\d{2})\s?년?\s?[-~–]\s?((?:19|20)\d{2})\s?년?\s?\)"
+)
+UNTIL_ONLY = re.compile(r"(?<!부터\s)(?<!부터)(?<![\d~–-])((?:19|20)\d{2})\s?년?\s?까지")
+ANNUAL_TITLE = re.compile(r"^(?:[가-힣]{2,8}\s)?((?:19|20)\d{2})\s?년\s?(?!\d)")
 OTHER_PHASE_BEFORE = re.compile(r"제?\s?(\d{1,2})\s?기\s?\(?\s?$")
 MAX_PERIOD_YEARS = 20
 PLAN_MENTION = re.compile(r"계획|플랜|로드맵")
+PLAN_CONTENT = re.compile(r"비전|추진\s?방향|추진\s?전략")
 
 
 @dataclass
@@ -241,11 +250,20 @@ def plan_phase(title: str | None, body: str) -> int | None:
 
 
 def plan_period(title: str | None, passages: Passages, phase: int | None, published) -> tuple[int | None, int | None]:
+    """First and last year, only as stated (see the module rules); either may be unknown."""
     if title:
         found = _year_range(title, phase)
         if found:
             return found
-    about_plan = [s for s in [passages.title, passages.subtitle, *passages.sentences] if _tells_plan(s)]
+    sentences = [passages.title, passages.subtitle, *passages.sentences]
+    for sentence in sentences:  # "향후 3년간(2024~2026년)": the span's years, whatever the sentence is about
+        m = SPAN_YEARS.search(sentence)
+        if m and 1 <= int(m.group(2)) - int(m.group(1)) <= MAX_PERIOD_YEARS:
+            return int(m.group(1)), int(m.group(2))
+    annual = ANNUAL_TITLE.match(title) if title else None
+    if annual:
+        return int(annual.group(1)), int(annual.group(1))  # "2025년 정보화시행계획": one year
+    about_plan = [s for s in sentences if _tells_plan(s)]
     for sentence in about_plan:
         found = _year_range(sentence, phase)
         if found:
@@ -256,10 +274,16 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
         if m and start is not None and 1 <= int(m.group("end")) - start + 1 <= MAX_PERIOD_YEARS:
             return start, int(m.group("end"))
     for sentence in about_plan:
+        m = UNTIL_ONLY.search(sentence)
+        if m and PLAN_MENTION.search(sentence[max(0, m.start() - 30):m.end() + 30]) or m and find_count_groups(sentence):
+            return None, int(m.group(1))  # "오는 2029년까지 운영할 스마트도시계획": the last year only
+    for sentence in about_plan:
         m = SPAN.search(sentence)
         if not m:
             continue
         n = int(m.group("n"))
+        if m.group("y"):
+            return int(m.group("y")), None  # "2021년부터 3년간": the first year is stated, the last is not
         start = _span_start(m, published)
         if start is not None and 1 <= n <= MAX_PERIOD_YEARS:
             return start, start + n - 1
@@ -268,7 +292,7 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
 
 def _tells_plan(sentence: str) -> bool:
     """A sentence about the plan names it or its parts (``3대 전략 15개 과제``)."""
-    return bool(PLAN_MENTION.search(sentence) or find_count_groups(sentence))
+    return bool(PLAN_MENTION.search(sentence) or PLAN_CONTENT.search(sentence) or find_count_groups(sentence))
 
 
 def _year_range(text: str, phase: int | None) -> tuple[int, int] | None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from extractors.passages import article_passages
-from extractors.plan import plan_title
+from extractors.plan import plan_period, plan_title
 from planwatch.records import Article
 
 
@@ -39,3 +41,28 @@ def test_an_ordinance_names_plans_only_as_provisions():
     text = "조례안은 시장의 책무를 비롯해 인공지능산업 기본계획 수립 및 시행, 전문인력 양성 등을 담았다."
     assert title_of("한빛시의회, 인공지능산업 조례안 발의", text, quoted_only=True) is None
     assert title_of("한빛시의회, 인공지능산업 조례안 발의", text) == "인공지능산업 기본계획"
+
+
+def period_of(title: str, text: str, published: date = date(2024, 5, 20)) -> tuple[int | None, int | None]:
+    passages = article_passages(Article(title=title, text=text))
+    return plan_period(plan_title(passages, None), passages, None, published)
+
+
+@pytest.mark.parametrize(
+    "title, text, expected",
+    [
+        ("안양시, 데이터 기반 행정 활성화 기본계획 최종보고회",
+         "안양시는 지난 18일 데이터 기반 행정 활성화 기본계획 수립 용역 최종보고회를 열었다고 밝혔다. "
+         "용역은 향후 3년간(2024~2026년) 추진할 전략을 뽑아냈다.", (2024, 2026)),
+        ("세종시, 2029년까지 운영할 스마트도시계획 수립 착수",
+         "세종특별자치시는 오는 2029년까지 적용할 스마트도시계획을 만들기 위한 용역의 착수보고회를 1일 열었다고 밝혔다.",
+         (None, 2029)),
+        ("충청남도 4차산업혁명위원회, 기본계획 착수보고",
+         "충청남도 4차산업혁명위원회는 6일 회의를 열었다고 밝혔다. 새 계획은 4차산업혁명 기본계획으로, 2021년부터 3년간 시행된다.",
+         (2021, None)),
+        ("제주특별자치도, 2025년 정보화시행계획 확정",
+         "제주특별자치도는 정보화추진협의회를 열어 2025년 정보화시행계획을 확정했다고 밝혔다.", (2025, 2025)),
+    ],
+)
+def test_period_only_as_stated(title, text, expected):
+    assert period_of(title, text) == expected
