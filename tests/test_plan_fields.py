@@ -66,3 +66,25 @@ def period_of(title: str, text: str, published: date = date(2024, 5, 20)) -> tup
 )
 def test_period_only_as_stated(title, text, expected):
     assert period_of(title, text) == expected
+
+
+@pytest.mark.parametrize(
+    "sentences, expected",
+    [
+        (["한빛도 4차 산업혁명위원회 닻 올려…15명, 한 해 두 차례 정례회의"], 15),
+        (["위원회 출범", "당연직 5명에 도의원 2명, 민간 전문가 8명이 더해져 모두 15명이다."], 15),
+        (["위원회 출범", "시는 지난해 말 35명으로 꾸린 4차 산업혁명 대응추진단과 12명 규모의 실무추진단을 가동한다."], 35),
+        (["위원회 출범", "위원회는 교수와 기업인 등 전문가 13명으로 구성됐다."], 13),
+        # parts that one would have to add up
+        (["위원회 출범", "새 위원회는 당연직 3명과 도의원 2명, 민간 전문가 10명으로 짜였다."], None),
+        (["위원회 출범", "스마트도시 분야 전문가 16명이 참여하고, 구청 간부 7명이 함께 이름을 올렸다."], None),
+        # approximate, bounded or attendance figures
+        (["위원회 출범", "위원회는 위원 25명 이내로 구성한다."], None),
+        (["위원회 회의", "회의에는 위원 등 30여 명이 참석했다."], None),
+        (["위원회 회의", "이날 회의에는 위원 12명이 참석했다."], None),
+    ],
+)
+def test_committee_size_is_a_stated_total(sentences, expected):
+    from extractors.committee import _size
+
+    assert _size(sentences) == expected
