@@ -23,32 +23,40 @@ from planwatch.records import Counts
 # field ← the words Korean plans use for it (longest first within the regex).
 COUNT_WORDS: dict[str, tuple[str, ...]] = {
     "strategies": (
-        "전략방향", "전략 방향", "추진전략", "추진 전략", "핵심전략", "발전전략", "전략목표", "추진방향",
-        "추진 방향", "전략",
+        "전략방향", "전략 방향", "추진전략", "추진 전략", "핵심전략", "발전전략", "전략목표", "추진정책", "정책", "전략",
     ),
-    "tasks": ("전략과제", "추진과제", "중점과제", "중점 과제", "핵심과제", "정책과제", "대표과제", "과제"),
+    "tasks": (
+        "전략과제", "추진과제", "중점과제", "중점추진과제", "핵심과제", "정책과제", "대표과제", "이행과제", "단위과제", "과제",
+    ),
     "action_tasks": (
-        "세부 추진과제", "세부추진과제", "세부 실행과제", "실행과제", "세부과제", "세부 과제", "실천과제",
-        "단위과제",
+        "세부추진과제", "세부실행과제", "실행과제", "세부과제", "실천과제", "세부실천과제",
     ),
     "projects": ("세부사업", "세부 사업", "단위사업", "핵심사업", "세부 프로젝트", "프로젝트", "사업"),
     "areas": ("분야", "영역"),
 }
 # What may follow the count word: a particle, or nothing Korean.
 AFTER_WORD = r"(?=(?:은|는|이|가|을|를|의|에|에는|와|과|로|으로|도|으로는|에서|별|등|만|다|였다|이다|이며|였으나|였던)?(?![가-힣]))"
-_WORD_TO_FIELD = {w: f for f, words in COUNT_WORDS.items() for w in words}
-# One to three digits, not starting with 0: "0대 과제" is debris, never a plan's count.
+# Words are compared without their spaces ("세부 실행과제" = "세부실행 과제" = "세부실행과제").
+_WORD_TO_FIELD = {w.replace(" ", ""): f for f, words in COUNT_WORDS.items() for w in words}
+_WORD_RE = "|".join(r"\s?".join(map(re.escape, w)) for w in sorted(_WORD_TO_FIELD, key=len, reverse=True))
+# One to three digits, not starting with 0: "0대 과제" is debris, never a plan's count. A counter
+# may be followed by a word saying what kind ("208개 정보화 사업", "9개 중점 추진과제").
 COUNT = re.compile(
-    r"(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:(?:개|대|가지)\s?(?:(?P<kind>[가-힣]{2,4}(?<!별))\s?(?=사업|과제|전략))??)?\s?(?P<word>"
-    + "|".join(sorted(map(re.escape, _WORD_TO_FIELD), key=len, reverse=True))
+    r"(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:(?:개|대|가지)\s?(?:(?P<kind>[가-힣]{2,4}(?<!별))\s?)??)?(?P<word>"
+    + _WORD_RE
     + r")"
     + AFTER_WORD
     + r"(?P<particle>[가-힣]{0,3})"
 )
+# The count told after its word: "추진 전략은 9가지로", "과제는 모두 12개다".
+COUNT_AFTER = re.compile(
+    r"(?<![가-힣])(?P<word>" + _WORD_RE + r")(?:은|는|이|가)\s?(?:총\s?|모두\s?)?(?P<n>[1-9]\d{0,2})\s?(?:개|가지)"
+    r"(?P<particle>로|으로|이다|다|이며|이고|에\s?달)(?![가-힣])"
+)
 # Between two counts of one group.
 GROUP_GLUE = re.compile(r"^\s?(?:[·,/]|및|와|과|그리고)?\s?(?:\(\s?[^()]{0,20}\)\s?)?[·,]?\s?$")
 # A group that is the state before a change.
-BEFORE_MARKER = re.compile(r"(?:당초|기존|종전|이전|제1기|1기|지난\s?계획)[^.]{0,30}$")
+BEFORE_MARKER = re.compile(r"(?:당초|기존|종전|이전|제1기|1기|지난\s?계획|이미|앞서)[^.]{0,40}$")
 REVISION_VERB = re.compile(r"^[^.]{0,25}?(?:확대|늘|변경|조정|개편|재편|수정|보완|확장|증가|바뀌|축소|세분화|재구성)")
 ARROW = re.compile(r"^\s?(?:→|->|⇒|에서)\s?")
 
@@ -67,7 +75,7 @@ def find_count_groups(text: str) -> list[CountGroup]:
     """Count groups of ``text`` left to right, each marked previous or not."""
     groups: list[CountGroup] = []
     for m in COUNT.finditer(text):
-        field_name = _WORD_TO_FIELD[m.group("word")]
+        field_name = _WORD_TO_FIELD["".join(m.group("word").split())]
         n = int(m.group("n"))
         last = groups[-1] if groups else None
         if last is not None and field_name not in last.values and GROUP_GLUE.match(text[last.end:m.start()]):
@@ -76,6 +84,9 @@ def find_count_groups(text: str) -> list[CountGroup]:
             last.particle = m.group("particle")
         else:
             groups.append(CountGroup(m.start(), m.end("word"), {field_name: n}, m.group("particle")))
+    if not groups:
+        groups = [CountGroup(m.start(), m.end(), {_WORD_TO_FIELD["".join(m.group("word").split())]: int(m.group("n"))})
+                  for m in COUNT_AFTER.finditer(text)]
     for g in groups:
         _settle_areas(g)
     _mark_previous(text, groups)
@@ -99,7 +110,7 @@ def _mark_previous(text: str, groups: list[CountGroup]) -> None:
             a.previous = True
             b.revised = True
     for g in groups:
-        if not g.previous and not g.revised and BEFORE_MARKER.search(text[max(0, g.start - 40):g.start]):
+        if not g.previous and not g.revised and BEFORE_MARKER.search(text[max(0, g.start - 50):g.start]):
             sentence_rest = re.split(r"[.!?]\s", text[g.end:], maxsplit=1)[0]
             if not COUNT.search(sentence_rest):
                 g.previous = True
