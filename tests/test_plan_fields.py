@@ -88,3 +88,21 @@ def test_committee_size_is_a_stated_total(sentences, expected):
     from extractors.committee import _size
 
     assert _size(sentences) == expected
+
+
+@pytest.mark.parametrize(
+    "texts, expected",
+    [
+        (["추진단이 내건 목표는 '군정 전반 디지털 대전환으로 새 한빛 구현'이다."], "군정 전반 디지털 대전환으로 새 한빛 구현"),
+        (["목표로는 '초연결 한빛 구현'을 내세웠다."], "초연결 한빛 구현"),
+        # the phrase given as 목표 wins over one the city only 내세우다
+        (["시가 '세계 최고 AI 활용 도시'를 내세우며 AI를 도입한다.", "'세계 최고 AI 매력도시'를 조성하는 것이 목표다."],
+         "세계 최고 AI 매력도시"),
+        (["'한빛 AI·디지털 대전환 로드맵'의 미래 비전을 소개하고 있다."], None),  # a plan's name
+        (["로드맵은 '디지털 생태계 구축'과 '디지털 혁신 운동장 조성'이라는 두 목표에 무게를 뒀다."], None),  # two goals
+    ],
+)
+def test_vision_is_the_quoted_slogan_given_as_vision_or_goal(texts, expected):
+    from extractors.vision import find_vision
+
+    assert find_vision(texts) == expected
