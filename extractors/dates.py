@@ -177,7 +177,7 @@ PRINTED_DATE_TIME = re.compile(
 )
 PUBLISHED_LABELS: tuple[str, ...] = (
     "승인", "기사승인", "등록", "기사등록", "입력", "기사입력", "발행", "발행일", "게재", "게재일", "작성", "작성일",
-    "송고", "등록일", "입력일", "게시", "게시일", "published", "posted",
+    "송고", "등록일", "입력일", "게시", "게시일", "전송", "기사전송", "출고", "published", "posted",
 )
 MODIFIED_LABELS: tuple[str, ...] = (
     "수정", "최종수정", "업데이트", "수정일", "기사수정", "최종편집", "최종편집일", "편집", "updated", "modified",
@@ -185,6 +185,7 @@ MODIFIED_LABELS: tuple[str, ...] = (
 # What a date line may hold besides its dates: labels, a byline, the outlet, a page number.
 PAGE_NUMBER = re.compile(r"(?:A|B)?\d{1,3}\s?면")
 LINE_BYLINE = re.compile(r"[가-힣]{2,4}\s?(?:기자|특파원|통신원)")
+LINE_EXTRAS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}|(?:댓글|조회수?|추천|공감)\s?:?\s?[\d,]{1,9}")
 DATE_LINE_REST = re.compile(r"^[\s:|\[\](),.·•/\-–가-힣A-Za-z]*$")
 SENTENCE_END = re.compile(r"(?:다|요|니다)\s?[.!?]?\s*$")
 DATE_LINE_MAX_CHARS = 100
@@ -198,7 +199,7 @@ def printed_date_line(text: str) -> bool:
     if SENTENCE_END.search(text):  # "… 7월 1일 꾸린 바 있다.": a sentence
         return False
     rest = PRINTED_DATE_TIME.sub(" ", text)
-    rest = LINE_BYLINE.sub(" ", PAGE_NUMBER.sub(" ", rest))
+    rest = LINE_BYLINE.sub(" ", PAGE_NUMBER.sub(" ", LINE_EXTRAS.sub(" ", rest)))
     if not DATE_LINE_REST.match(rest):
         return False
     letters = sum(ch.isalpha() for ch in rest)

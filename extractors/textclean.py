@@ -396,6 +396,8 @@ def clean_page_text(text: str, title: str | None = None) -> ArticleParts:
     _read_header(walk, start, body_start)
     body_end = _collect_body(walk, body_start)
     _read_trailer(walk, body_end)
+    if not walk.published:
+        _read_labelled_dates_above(walk, start)
     _choose_published(walk)
     _choose_outlet(walk)
     if not parts.title and parts.paragraphs:
@@ -650,6 +652,16 @@ def bigram_containment(part: str, whole: str) -> float:
     if not mine:
         return 0.0
     return len(mine & bigrams(whole)) / len(mine)
+
+
+def _read_labelled_dates_above(walk: _Walk, title_end: int) -> None:
+    """A labelled date printed above the title ("입력 …" before the headline) when none follows it.
+
+    An unlabelled date up there is the site's clock ("2024-04-24 22:45 (수)"), not the article's.
+    """
+    for i in range(title_end):
+        if walk.lines[i].kind == "date":
+            walk.published += [(i, kind, when) for kind, when in dates_in_line(walk.lines[i].text) if kind != "plain"]
 
 
 def _choose_published(walk: _Walk) -> None:

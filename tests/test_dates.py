@@ -84,3 +84,9 @@ def test_first_publication_not_the_edit():
 )
 def test_dates_that_are_not_date_lines(line):
     assert not printed_date_line(line)
+
+
+def test_counters_and_mail_beside_a_date():
+    assert printed_date_line("2019.07.04 13:03 | 댓글 0")
+    assert printed_date_line("정다운 기자 jdw@hanbit.kr 2019-07-04 13:03")
+    assert printed_dates("기사전송 2019/07/04 13:03")[0][0] == "published"
