@@ -52,7 +52,8 @@ EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"변경\s?안|계획\s?변경|수정\s?안",
         r"위원회(?:를|가|는)?\s?(?:개최|열|회의)", r"위원회의(?=[가를는에이…’'\".,]|\s?(?:개최|열))",
         r"(?:정기|정례|전체)\s?회의", r"시행계획", r"위원회[^.]{0,30}(?:개최|열었|열고)",
-        r"회의(?:를|가)?\s?(?:개최|열|가졌|진행)", r"위원회[^.]{0,30}(?:심의|논의|점검|자문)(?:했|하였|하고|한다|를|을)", COMMITTEE + r"[^.]{0,30}?워크[숍샵]", r"위원회[^.]{0,30}열렸",
+        r"회의(?:를|가)?\s?(?:개최|열|가졌|진행)", COMMITTEE + r"[^.]{0,30}(?:심의|논의|점검|자문|검토)(?:했|하였|하고|한다|를|을|$|…|\s)",
+        r"(?:위원회|협의회|추진단|추진본부|특위)\s?(?:정기\s?|전체\s?|임시\s?)?회의", COMMITTEE + r"[^.]{0,30}?워크[숍샵]", r"위원회[^.]{0,30}열렸",
         r"(?:올해|새해|\d\s?년|\d\s?회|상반기|하반기)\s?첫\s?(?:정기\s?|전체\s?)?회의", r"제\s?\d{1,2}\s?회\s?[^.]{0,30}위원회",
     ),
 }
@@ -80,11 +81,13 @@ BACKGROUND_AFTER = re.compile(
     r"^[가-힣]{0,3}\s?(?:(?:한|된|은|던)\s?(?:데|것)\s?(?:에\s?)?이어|(?:한|된|했던|됐던|하여|해|되어|돼)\s?(?:뒤|후|이후|이래|바\s?있|지\s)|(?:을|를)?\s?거쳐|(?:을|를)?\s?거친|에\s?이어|(?:을|를)\s?근거로)"
 )
 PAST_BEFORE = re.compile(
-    r"(?:(?:19|20)\d{2}\s?년(?:도)?|지난해|작년|지난\s?\d{1,2}\s?월)(?:\s?\d{1,2}\s?월)?(?:\s?\d{1,2}\s?일)?(?:에)?\s?(?:[가-힣]{1,6}\s)?$"
+    r"(?:(?:19|20)\d{2}\s?년(?:도)?(?:\s?\d{1,2}\s?월)?|지난해(?:\s?\d{1,2}\s?월)?|작년|지난\s?\d{1,2}\s?월)(?!\s?\d)"
+    r"(?:에|에는)?\s?(?:[가-힣]{1,6}\s){0,2}$"
 )
 # A lead sentence about an earlier step: "앞서 시는 지난 6월 … 협약을 맺었다".
 EARLIER = re.compile(r"^\s?(?:이에\s|이보다\s)?앞서")
-ADNOMINAL_AFTER = re.compile(r"^[가-힣]{0,2}(?:한|된|했던|됐던)\s")
+# "조례 제정을 위한 토론회": the ordinance is the purpose of another event.
+FOR_A_PURPOSE = re.compile(r"^\s?(?:을|를|에)?\s?(?:위한|위해|앞두고|앞서)")
 # A stage told as a report (보고) without its own meeting (보고회): an item of another meeting.
 REPORT_ITEM = re.compile(r"(?:착수|중간|최종|완료)\s?보고(?!\s?회)")
 # A 보고회 on drawing up the plan that names no stage: the kickoff (later ones say 중간/최종).
@@ -105,6 +108,8 @@ def event_types_in(text: str) -> set[str]:
 
 
 def _fires(etype: str, m: re.Match[str], text: str) -> bool:
+    if etype == "ordinance" and FOR_A_PURPOSE.match(text[m.end():]):
+        return False
     if etype == "plan_adopted" and (
         NOT_NOW.search(text[m.start():m.end() + 25]) or REVISION.search(text[max(0, m.start() - 15):m.end()])
         or ANNUAL_PLAN.search(text[max(0, m.start() - 12):m.end()]) or PLAN_WORK_AFTER.match(text[m.end():])
@@ -118,7 +123,7 @@ def _is_background(m: re.Match[str], text: str) -> bool:
     after = text[m.end():m.end() + 12]
     if BACKGROUND_AFTER.match(after):
         return True
-    return bool(PAST_BEFORE.search(text[max(0, m.start() - 20):m.start()]) and ADNOMINAL_AFTER.match(after))
+    return PAST_BEFORE.search(text[max(0, m.start() - 24):m.start()]) is not None
 
 
 def classify_event(title: str, subtitle: str, lead: list[str]) -> str:
