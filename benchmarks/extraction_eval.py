@@ -229,7 +229,17 @@ def real_pages_flagged() -> tuple[int, list[str]]:
 # Develop on ``tune``; ``check`` is only measured. Scoring as its README prescribes.
 # --------------------------------------------------------------------------------------------
 
-SHARED_DEVSET = Path(os.environ.get("PLANWATCH_DEVSET", ROOT.parent / "shared" / "devset"))
+def _shared_devset_dir() -> Path:
+    """``$PLANWATCH_DEVSET``, else ``../shared/devset`` beside the checkout (or beside the folder holding it)."""
+    if os.environ.get("PLANWATCH_DEVSET"):
+        return Path(os.environ["PLANWATCH_DEVSET"])
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared" / "devset").is_dir():
+            return base / "shared" / "devset"
+    return ROOT.parent / "shared" / "devset"
+
+
+SHARED_DEVSET = _shared_devset_dir()
 SHARED_FIELDS = ("municipality", "province", "event_type", "plan_title", "phase", "period", "vision",
                  "counts", "previous_counts", "committee_size", "published")
 SHARED_TARGETS = {"relevance_f1": 0.97, "relevance_recall": 0.97, "municipality": 0.98, "province": 0.98,
