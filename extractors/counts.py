@@ -51,7 +51,7 @@ COUNT = re.compile(
 # The count told after its word: "추진 전략은 9가지로", "과제는 모두 12개다".
 COUNT_AFTER = re.compile(
     r"(?<![가-힣])(?P<word>" + _WORD_RE + r")(?:은|는|이|가)\s?(?:총\s?|모두\s?)?(?P<n>[1-9]\d{0,2})\s?(?:개|가지)"
-    r"(?P<particle>로|으로|이다|다|이며|이고|에\s?달)(?![가-힣])"
+    r"(?P<particle>로|으로|이다|다|이며|이고|에\s?달|,)(?![가-힣])"
 )
 # Between two counts of one group.
 GROUP_GLUE = re.compile(r"^\s?(?:[·,/]|및|와|과|그리고)?\s?(?:\(\s?[^()]{0,20}\)\s?)?[·,]?\s?$")

@@ -88,6 +88,8 @@ PAST_BEFORE = re.compile(
 EARLIER = re.compile(r"^\s?(?:이에\s|이보다\s)?앞서")
 # "조례 제정을 위한 토론회": the ordinance is the purpose of another event.
 FOR_A_PURPOSE = re.compile(r"^\s?(?:을|를|에)?\s?(?:위한|위해|앞두고|앞서)")
+# An adoption announced in advance in the headline: its type when no other step is named.
+UPCOMING_ADOPTION = re.compile(r"(?:계획|플랜|로드맵)[^.]{0,20}?(?:확정|의결|발표|고시)\s?(?:할|될|한다|된다|예정|계획|방침)")
 # A stage told as a report (보고) without its own meeting (보고회): an item of another meeting.
 REPORT_ITEM = re.compile(r"(?:착수|중간|최종|완료)\s?보고(?!\s?회)")
 # A 보고회 on drawing up the plan that names no stage: the kickoff (later ones say 중간/최종).
@@ -152,6 +154,8 @@ def classify_event(title: str, subtitle: str, lead: list[str]) -> str:
         return _apply_conventions(etype, found | head_found, head)
     if any(PLAN_REPORT_MEETING.search(t) for t in head):
         return "plan_kickoff"
+    if any(UPCOMING_ADOPTION.search(QUOTES.sub("", t)) for t in head[:2]):
+        return "plan_adopted"  # "종합계획 연말 확정 예정": the adoption announced in advance
     if any(_sums_up_plan(t) for t in head):
         return "plan_adopted"
     return "other"

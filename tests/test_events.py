@@ -48,3 +48,19 @@ from extractors.events import classify_event
 )
 def test_event_type_conventions(title, subtitle, lead, expected):
     assert classify_event(title, subtitle, lead) == expected
+
+
+@pytest.mark.parametrize(
+    "title, lead, expected",
+    [
+        ("한빛시, 4차산업 종합계획 연말 확정 예정", ["시는 종합계획을 연말까지 확정할 예정이라고 밝혔다."], "plan_adopted"),
+        ("한빛시, 다음달 스마트도시계획 착수보고회", ["시는 다음달 착수보고회를 열 예정이다."], "plan_kickoff"),
+        ("한빛시 “AI로 미래 연다”", ["한빛시는 19일 시청에서 인공지능위원회를 출범시키고 제1차 회의를 열었다."], "committee_launch"),
+        ("한빛시 “2030년 AI 선도도시로”", ["한빛시가 인공지능 산업 육성 종합계획을 확정했다.",
+                                      "시는 지난해 용역에 착수해 최종보고회를 거쳐 계획을 다듬었다."], "plan_adopted"),
+        ("한빛시, 스마트도시 조례 제정 위한 정책토론회", ["시의회는 조례 제정에 앞서 정책토론회를 열었다."], "other"),
+        ("한빛도 스마트도시위원회, 스마트도시계획안 자문", ["위원들은 계획안에 대한 의견을 냈다."], "committee_meeting"),
+    ],
+)
+def test_upcoming_steps_and_background(title, lead, expected):
+    assert classify_event(title, "", lead) == expected
