@@ -76,7 +76,8 @@ TRAILING_WORK = re.compile(
     r"\s?" + "".join(f"(?<!{re.escape(w)})" for w in WORK_WORDS) + f"(?:{'|'.join(map(re.escape, WORK_WORDS))})++$"
 )
 PHASE = re.compile(r"제\s?([1-9]\d?)\s?[기차]")  # 제0기 is not a phase
-PHASE_IN_TEXT = re.compile(r"(?:제\s?)?([1-9]\d?)\s?기\s?(?:\([^)]*\)\s?)?[^.]{0,25}?계획")
+# "제2기 … 계획" — not a committee's term ("제2기 4차산업혁명위원회는 … 계획을").
+PHASE_IN_TEXT = re.compile(r"(?:제\s?)?([1-9]\d?)\s?기\s?(?:\([^)]*\)\s?)?(?:(?!위원회|위원|추진단|협의회)[^.]){0,25}?계획")
 YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)?\d{2})(?:\d{2})?\s?년?(?:까지)?(?!\d)")
 YEAR_RANGE_FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)\d{2})\s?년?(?:까지)?(?!\d)")
 YEAR_RANGE_SHORT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-~–]\s?(\d{2})(?!\d)")

@@ -106,3 +106,10 @@ def test_vision_is_the_quoted_slogan_given_as_vision_or_goal(texts, expected):
     from extractors.vision import find_vision
 
     assert find_vision(texts) == expected
+
+
+def test_phase_is_the_plans_not_a_committees():
+    from extractors.plan import plan_phase
+
+    assert plan_phase(None, "제2기 4차산업혁명위원회는 도의 기본계획을 점검한다.") is None
+    assert plan_phase(None, "시는 제2기 종합계획을 수립한다.") == 2
