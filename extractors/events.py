@@ -1,9 +1,19 @@
 """Which step of a plan's life an article reports, and when that step happened.
 
-The step is said in the title, the subtitle and the lead. Each event type has a
+The step is said in the title, the subtitle and the lead (the headline and the
+first sentences weigh more than background paragraphs). Each event type has a
 table of trigger phrases; when several fire, the most specific wins, in the order
 of ``EVENT_PRIORITY`` (a 중간보고회 held by the committee is a 중간보고회; a committee
 meeting that adopts the plan is an adoption; an agreement is an agreement).
+A trigger told as background does not count: a step of an earlier year or month
+(``2017년에 발족한 뒤``, ``지난 7월 출범한``), one the article passes through
+(``중간보고회를 거쳐``), a lead sentence starting with ``앞서``, an ordinance that is
+the purpose of another event (``조례 제정을 위한 토론회``). The labelling
+conventions then apply (``classify_event``): a 최종/완료보고회 is the final report
+even when the plan is "set up"; a stage given as an item of a committee meeting
+(``착수보고 받아``) is that meeting; an upcoming event announced in advance takes
+its own type; a 수립 보고회 naming no stage is the kickoff; an article that sums up
+a plan by its counts without naming a step reports the plan.
 
 The date is the date expression of the first lead sentence that names the step,
 skipping the date of the announcement (``…했다고 20일 밝혔다``); ``최근`` gives the
@@ -80,6 +90,8 @@ ANNUAL_PLAN = re.compile(r"시행\s?계획")
 BACKGROUND_AFTER = re.compile(
     r"^[가-힣]{0,3}\s?(?:(?:한|된|은|던)\s?(?:데|것)\s?(?:에\s?)?이어|(?:한|된|했던|됐던|하여|해|되어|돼)\s?(?:뒤|후|이후|이래|바\s?있|지\s)|(?:을|를)?\s?거쳐|(?:을|를)?\s?거친|에\s?이어|(?:을|를)\s?근거로)"
 )
+# The same a few words on, after the trigger's verb: "업무협약을 맺은 데 이어", "위원회를 출범시킨 뒤".
+BACKGROUND_VERB_AFTER = re.compile(r"^[^.,]{0,10}?(?:한|된|은|던|킨)\s?(?:데\s?(?:에\s?)?이어|뒤(?![가-힣])|후(?:에)?(?![가-힣])|이후|이래)")
 PAST_BEFORE = re.compile(
     r"(?:(?:19|20)\d{2}\s?년(?:도)?(?:\s?\d{1,2}\s?월)?|지난해(?:\s?\d{1,2}\s?월)?|작년|지난\s?\d{1,2}\s?월)(?!\s?\d)"
     r"(?:에|에는)?\s?(?:[가-힣]{1,6}\s){0,2}$"
@@ -123,7 +135,7 @@ def _fires(etype: str, m: re.Match[str], text: str) -> bool:
 
 def _is_background(m: re.Match[str], text: str) -> bool:
     after = text[m.end():m.end() + 12]
-    if BACKGROUND_AFTER.match(after):
+    if BACKGROUND_AFTER.match(after) or BACKGROUND_VERB_AFTER.match(text[m.end():m.end() + 20]):
         return True
     return PAST_BEFORE.search(text[max(0, m.start() - 24):m.start()]) is not None
 

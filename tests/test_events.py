@@ -64,3 +64,8 @@ def test_event_type_conventions(title, subtitle, lead, expected):
 )
 def test_upcoming_steps_and_background(title, lead, expected):
     assert classify_event(title, "", lead) == expected
+
+
+def test_a_step_the_lead_passes_through_is_background():
+    lead = ["시는 지난 6월 26일 LH와 업무협약을 맺은 데 이어 1일 스마트도시계획 수립 용역 착수보고회를 가졌다."]
+    assert classify_event("한빛시, 스마트도시계획 수립 본격화", "", lead) == "plan_kickoff"
