@@ -42,7 +42,7 @@ _WORD_RE = "|".join(r"\s?".join(map(re.escape, w)) for w in sorted(_WORD_TO_FIEL
 # One to three digits, not starting with 0: "0대 과제" is debris, never a plan's count. A counter
 # may be followed by a word saying what kind ("208개 정보화 사업", "9개 중점 추진과제").
 COUNT = re.compile(
-    r"(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:(?:개|대|가지)\s?(?:(?P<kind>[가-힣]{2,4}(?<!별))\s?)??)?(?P<word>"
+    r"(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:(?:개|대|가지)\s?(?:(?!국정|국가|정부|공약)(?P<kind>[가-힣]{2,4}(?<!별))\s?)??)?(?P<word>"
     + _WORD_RE
     + r")"
     + AFTER_WORD
@@ -52,6 +52,11 @@ COUNT = re.compile(
 COUNT_AFTER = re.compile(
     r"(?<![가-힣])(?P<word>" + _WORD_RE + r")(?:은|는|이|가)\s?(?:총\s?|모두\s?)?(?P<n>[1-9]\d{0,2})\s?(?:개|가지)"
     r"(?P<particle>로|으로|이다|다|이며|이고|에\s?달|,)(?![가-힣])"
+)
+# A national plan's counts: the government or a ministry right before them.
+NATIONAL_BEFORE = re.compile(
+    r"(?:정부|국가|과학기술정보통신부|과기정통부|국토교통부|국토부|행정안전부|행안부|산업통상자원부|산업부)"
+    r"(?:의|가|는|이|에서)?\s?(?:[가-힣]{1,4}(?:한|된|인)\s)?(?:[‘'\"“]?[^.\d]{0,8}[’'\"”]?\s?)?$"
 )
 # Between two counts of one group.
 GROUP_GLUE = re.compile(r"^\s?(?:[·,/]|및|와|과|그리고)?\s?(?:\(\s?[^()]{0,20}\)\s?)?[·,]?\s?$")
@@ -89,6 +94,8 @@ def find_count_groups(text: str) -> list[CountGroup]:
                   for m in COUNT_AFTER.finditer(text)]
     for g in groups:
         _settle_areas(g)
+        if NATIONAL_BEFORE.search(text[max(0, g.start - 15):g.start]):
+            g.values.clear()  # "정부가 발표한 10대 과제": the national plan's, not this one's
     _mark_previous(text, groups)
     return [g for g in groups if g.values]
 

@@ -75,3 +75,9 @@ def test_counts_under_the_labelling_conventions(text, expected):
 def test_counts_of_an_earlier_strategy_are_previous():
     counts, previous = plan_counts(["도는 앞서 2018년 4차산업혁명 대응 전략을 세우면서 50개 과제를 추려 점검해 왔다."])
     assert counts == Counts() and previous == Counts(tasks=50)
+
+
+def test_national_counts_are_not_the_plans():
+    counts, _ = plan_counts(["시는 정부가 발표한 10대 과제에 맞춰 3대 전략 9개 과제를 마련했다"])
+    assert counts == Counts(3, 9)
+    assert plan_counts(["새 정부 120대 국정과제에 반영됐다"])[0] == Counts()
