@@ -13,10 +13,10 @@ import re
 
 from planwatch.records import Committee
 
-TOPIC_IN_NAME = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털|인공지능|AI|데이터)"
+TOPIC_IN_NAME = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털|인공지능|AI|데이터|(?:지역\s?)?정보화)"
 COMMITTEE_NAME = re.compile(
     rf"(?P<gov>[가-힣]{{1,8}}(?:특별시|광역시|특별자치시|특별자치도|도|시|군|구)\s)?"
-    rf"(?P<name>{TOPIC_IN_NAME}[가-힣A-Za-z0-9 ]{{0,12}}?(?:위원회|대응\s?추진단))"
+    rf"(?P<name>{TOPIC_IN_NAME}[가-힣A-Za-z0-9 ]{{0,12}}?(?:위원회|대응\s?추진단|추진\s?협의회))"
 )
 # A stated total: "총 15명", "모두 15명이 위원으로".
 TOTAL = re.compile(r"(?:총|모두|전체)\s?(?P<n>[1-9]\d{0,2})\s?명(?!\s?(?:이|가)?\s?참석)")
