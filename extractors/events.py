@@ -93,10 +93,14 @@ BACKGROUND_AFTER = re.compile(
 )
 # The same a few words on, after the trigger's verb: "업무협약을 맺은 데 이어", "위원회를 출범시킨 뒤".
 BACKGROUND_VERB_AFTER = re.compile(r"^[^.,]{0,10}?(?:한|된|은|던|킨)\s?(?:데\s?(?:에\s?)?이어|뒤(?![가-힣])|후(?:에)?(?![가-힣])|이후|이래)")
-PAST_BEFORE = re.compile(
-    r"(?:(?:19|20)\d{2}\s?년(?:도)?(?:\s?\d{1,2}\s?월)?|지난해(?:\s?\d{1,2}\s?월)?|작년|지난\s?\d{1,2}\s?월)(?!\s?\d)"
+# An earlier year ("2019년 출범했다", "지난해 용역에 착수해") dates any form; an earlier month only an
+# adnominal one ("지난 7월 출범한 추진본부"): "지난 2월 최종보고회를 열었다" can be the article's step.
+PAST_YEAR_BEFORE = re.compile(
+    r"(?:(?:19|20)\d{2}\s?년(?:도)?(?:\s?\d{1,2}\s?월)?|지난해(?:\s?\d{1,2}\s?월)?|작년)(?!\s?\d)"
     r"(?:에|에는)?\s?(?:[가-힣]{1,6}\s){0,2}$"
 )
+PAST_MONTH_BEFORE = re.compile(r"지난\s?\d{1,2}\s?월(?!\s?\d)(?:에)?\s?(?:[가-힣]{1,6}\s){0,2}$")
+ADNOMINAL_AFTER = re.compile(r"^[가-힣]{0,3}(?:한|된|했던|됐던|킨)\s")
 # A lead sentence about an earlier step: "앞서 시는 지난 6월 … 협약을 맺었다".
 EARLIER = re.compile(r"^\s?(?:이에\s|이보다\s)?앞서")
 # "조례 제정을 위한 토론회": the ordinance is the purpose of another event.
@@ -138,7 +142,10 @@ def _is_background(m: re.Match[str], text: str) -> bool:
     after = text[m.end():m.end() + 12]
     if BACKGROUND_AFTER.match(after) or BACKGROUND_VERB_AFTER.match(text[m.end():m.end() + 20]):
         return True
-    return PAST_BEFORE.search(text[max(0, m.start() - 24):m.start()]) is not None
+    before = text[max(0, m.start() - 24):m.start()]
+    if PAST_YEAR_BEFORE.search(before):
+        return True
+    return bool(PAST_MONTH_BEFORE.search(before) and ADNOMINAL_AFTER.match(after))
 
 
 def classify_event(title: str, subtitle: str, lead: list[str]) -> str:

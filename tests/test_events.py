@@ -69,3 +69,10 @@ def test_upcoming_steps_and_background(title, lead, expected):
 def test_a_step_the_lead_passes_through_is_background():
     lead = ["시는 지난 6월 26일 LH와 업무협약을 맺은 데 이어 1일 스마트도시계획 수립 용역 착수보고회를 가졌다."]
     assert classify_event("한빛시, 스마트도시계획 수립 본격화", "", lead) == "plan_kickoff"
+
+
+def test_an_earlier_month_dates_background_only_in_a_relative_clause():
+    lead = ["시는 지난 2월 데이터 기본계획 수립 용역 최종보고회를 열었다고 밝혔다."]
+    assert classify_event("한빛시, 데이터 기본계획 마무리", "", lead) == "plan_final_report"
+    lead = ["추진본부는 지난 7월 출범한 범시민 대책본부다.", "전체회의에는 구성원 100여명이 모일 예정이다."]
+    assert classify_event("한빛 스마트도시 추진본부 전체회의", "", lead) == "committee_meeting"
