@@ -64,7 +64,7 @@ NOISE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^[|·•\-–—=_*~\s]{1,20}$"),  # rules and table debris
     re.compile(r"^(?:\$\$|\{\{|%%)[A-Za-z0-9_]{1,40}(?:\$\$|\}\}|%%)$"),  # template slots: "$$ARTICLEAD$$"
     # the page's weather widget: "• 맑음서울 26.6℃ • 흐림부산 27.2℃", "기상청 제공"
-    re.compile(r"^(?:[•·]?\s?(?:맑음|흐림|구름\s?많음|구름\s?조금|비|눈|소나기|안개|황사)\s?[가-힣]{2,4}\s?-?\d{1,2}(?:\.\d)?\s?℃\s*)+$"),
+    re.compile(r"^(?:[•·]?\s?(?:맑음|흐림|구름\s?많음|구름\s?조금|비|눈|소나기|안개|황사)\s?[가-힣]{2,4}\s?-?\d{1,2}(?:\.\d)?\s?℃\s*){1,30}+$"),
     re.compile(r"^기상청\s?제공$"),
 )
 
