@@ -100,8 +100,12 @@ class TitleCandidate:
     score: float
 
 
-def extract_plan(article: Article) -> Extraction:
-    """Everything one article tells about a local plan; see the module rules."""
+def extract_plan(article: Article, assume_relevant: bool = False) -> Extraction:
+    """Everything one article tells about a local plan; see the module rules.
+
+    ``assume_relevant`` reads the plan's fields even when relevance says no (the
+    judgement is kept as it is): for measuring the fields apart from relevance.
+    """
     passages = article_passages(article)
     actor = find_actor(passages, article.outlet)
     lead = passages.lead()
@@ -124,7 +128,7 @@ def extract_plan(article: Article) -> Extraction:
             event_type=event.type,
         )
     )
-    if not relevance.relevant or actor is None:
+    if not (relevance.relevant or assume_relevant) or actor is None:
         return Extraction(relevance=relevance)
     texts = [passages.title, passages.subtitle, *passages.paragraphs]
     counts, previous = plan_counts(texts)

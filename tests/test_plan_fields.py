@@ -113,3 +113,17 @@ def test_phase_is_the_plans_not_a_committees():
 
     assert plan_phase(None, "제2기 4차산업혁명위원회는 도의 기본계획을 점검한다.") is None
     assert plan_phase(None, "시는 제2기 종합계획을 수립한다.") == 2
+
+
+def test_fields_can_be_read_apart_from_relevance():
+    from extractors.plan import extract_plan
+
+    article = Article(title="안양시, 데이터 기반 행정 기본계획 최종보고회",
+                      text="안양시는 지난 18일 데이터 기반 행정 활성화 기본계획 수립 용역 최종보고회를 열었다고 밝혔다.")
+    judged = extract_plan(article)
+    assumed = extract_plan(article, assume_relevant=True)
+    assert assumed.relevance == judged.relevance  # the verdict is kept as it is
+    assert assumed.plan is not None and assumed.event is not None
+    assert assumed.event.type == "plan_final_report"
+    if not judged.relevance.relevant:
+        assert judged.plan is None
