@@ -1,6 +1,7 @@
 """How well Article → Extraction works: per-field scores on the labelled texts.
 
-Usage: ``python benchmarks/extraction_eval.py [--split tune|check|all] [--misses tune|check|all|none]``.
+Usage: ``python benchmarks/extraction_eval.py [--split tune|check|all] [--misses tune|check|all|none]
+[--all-relevant]`` (the fields on every item labelled relevant, as if relevance were perfect).
 
 Its main measure is the shared development set (``../shared/devset``, 162 texts labelled by
 others, read in place): relevance P/R/F1 and the per-field scores its README prescribes, per
