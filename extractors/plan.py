@@ -65,6 +65,8 @@ NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시
 ACTIVITY_PLAN = re.compile(
     r"(?<!종합)(?<!기본)(?<!추진)(?<!실행)(?<!발전)(?<!육성)(?<!촉진)(?<!시행)(?<!중장기)(?<!도시)(?<!정보화)(?<!대응)(?<!조성)(?<!구축)(?<!전환)(?<!혁신)\s?계획$"
 )
+# A sentence set aside from the article's matter.
+ASIDE = re.compile(r"^\s?한편[,\s]")
 # A quoted plan name without a topic word: one compact name ("TNT2030플랜", "스마트 광주 2030 마스터플랜").
 QUOTED_PLAN_NAME = re.compile(r"[가-힣A-Za-z0-9·\s]{2,30}?(?:플랜|로드맵|종합\s?계획|기본\s?계획)")
 PARTICLE_WORD = re.compile(r"(?:을|를|은|는|에서|으로|와|과|하고|하는|위한|위해|한|된|할|인|에|의)$")
@@ -162,6 +164,8 @@ def plan_title(passages: Passages, actor: Actor | None, quoted_only: bool = Fals
     whose text names plans only as provisions ("기본계획 수립 및 시행")."""
     candidates: list[TitleCandidate] = []
     for order, text in enumerate([passages.title, passages.subtitle, *passages.sentences]):
+        if ASIDE.match(text):
+            continue  # "한편 …": an aside about something else (an earlier term's plan)
         for q in QUOTED.finditer(text):
             inner = q.group(1)
             if re.search(PLAN_END, inner) and re.search(TOPIC, inner):

@@ -127,3 +127,9 @@ def test_fields_can_be_read_apart_from_relevance():
     assert assumed.event.type == "plan_final_report"
     if not judged.relevance.relevant:
         assert judged.plan is None
+
+
+def test_a_plan_named_only_in_an_aside_is_not_the_articles():
+    text = ("한빛도는 제2기 4차산업혁명위원회 구성을 마쳤다고 20일 밝혔다. "
+            "한편 2019년부터 활동한 제1기 위원회는 한빛도 4차 산업혁명 촉진 기본계획을 심의했다.")
+    assert title_of("한빛도, 제2기 4차산업혁명위원회 꾸려", text) is None
