@@ -1,9 +1,12 @@
 """The local committee that steers a plan: its name, its size and its chairs.
 
-The name is the first ``…위원회`` whose words say 4차 산업혁명, 스마트도시, 디지털 or AI,
-with the government's name kept when the text puts it in front. The size is taken
-only from a statement of composition (``전문가 13명으로 구성``, ``위원 19명``,
-``19명으로 구성된``), never from attendance (``20여 명이 참석``, ``10명이 참석``).
+The name is the first ``…위원회`` (or ``…대응추진단``, ``…추진협의회``) whose words say
+4차 산업혁명, 스마트도시, 디지털, AI, 데이터 or 정보화, with the government's name kept
+when the text puts it in front. The size is only a stated member total: a total
+(``모두 15명``), a statement of composition (``전문가 13명으로 구성``, ``35명으로 꾸린``,
+``위원 19명``) or a headline's ``…위원회 … 15명``; never attendance (``10명이 참석``), an
+approximate or bounded figure (``20여 명``, ``25명 이내``), nor one part of a list one
+would have to add up (``당연직 3명과 … 민간 전문가 10명``).
 Chairs come from ``A 시장과 B 총장을 공동위원장으로``, ``위원장은 A``, ``A(공동위원장)``.
 """
 
