@@ -1,7 +1,14 @@
 """How many strategies, tasks, action tasks and projects a plan has, and what a revision changed.
 
 Korean plans are summed up as ``4대 전략·10대 과제·29개 사업``. A *count* is a number
-with an optional counter (개/대/가지) followed by one word of ``COUNT_WORDS``; counts
+with an optional counter (개/대/가지), optionally a word saying what kind (``208개 정보화
+사업``, ``9개 중점 추진과제``), then one word of ``COUNT_WORDS`` however it is spaced
+(``세부실행 과제``); or, when a text has no such count, the word then the number
+(``추진 전략은 9가지로``). The words follow the labelling conventions: 전략 and 정책 are
+strategies, 과제/추진과제/이행과제/중점과제/단위과제 tasks, the level below them (세부
+추진과제, 실천과제) and 실행과제 action tasks, 사업/프로젝트 projects; directions, goals
+and industries are not counted. Counts
+
 that follow each other with only separators between them (``·``, ``,``, ``및``) form a
 *group*. A revision is told as two groups: ``당초 3개 전략 12개 과제에서 4개 전략 17개
 과제로 확대`` or ``7개 전략과제 및 17개 실행과제를 담은 … 9개 전략과제 및 31개
@@ -9,7 +16,9 @@ that follow each other with only separators between them (``·``, ``,``, ``및``
 the new one.
 
 Numbers of other things (``5대 특화산업``, ``4단계``, ``7개 기관``) are not counts:
-their word is not in the table. ``분야`` counts as strategies only inside a group
+their word is not in the table. Counts right after the national government or a ministry
+(``정부가 발표한 10대 과제``, ``120대 국정과제``) are not the local plan's; counts after
+``이미``/``앞서``/``기존`` … are the previous state. ``분야`` counts as strategies only inside a group
 with tasks (``3개 분야 12개 과제``), never alone (``4개 분야`` of an agreement).
 """
 
