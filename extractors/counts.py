@@ -7,8 +7,8 @@ with an optional counter (개/대/가지), optionally a word saying what kind (`
 (``추진 전략은 9가지로``). The words follow the labelling conventions: 전략 and 정책 are
 strategies, 과제/추진과제/이행과제/중점과제/단위과제 tasks, the level below them (세부
 추진과제, 실천과제) and 실행과제 action tasks, 사업/프로젝트 projects; directions, goals
-and industries are not counted. Counts that follow each other with only separators between them (``·``, ``,``, ``및``) form a
-*group*. A revision is told as two groups: ``당초 3개 전략 12개 과제에서 4개 전략 17개
+and industries are not counted. Counts that follow each other with only separators
+between them (``·``, ``,``, ``및``) form a *group*. A revision is told as two groups: ``당초 3개 전략 12개 과제에서 4개 전략 17개
 과제로 확대`` or ``7개 전략과제 및 17개 실행과제를 담은 … 9개 전략과제 및 31개
 실행과제로 확대``: the group before is the previous state, the one before ``로 확대``
 the new one.
