@@ -182,6 +182,7 @@ PUBLISHED_LABELS: tuple[str, ...] = (
 MODIFIED_LABELS: tuple[str, ...] = (
     "수정", "최종수정", "업데이트", "수정일", "기사수정", "최종편집", "최종편집일", "편집", "updated", "modified",
 )
+LABEL_AFTER = re.compile("|".join(sorted(map(re.escape, PUBLISHED_LABELS + MODIFIED_LABELS), key=len, reverse=True)))
 # What a date line may hold besides its dates: labels, a byline, the outlet, a page number.
 PAGE_NUMBER = re.compile(r"(?:A|B)?\d{1,3}\s?면")
 LINE_BYLINE = re.compile(r"[가-힣]{2,4}\s?(?:기자|특파원|통신원)")
@@ -220,7 +221,22 @@ def printed_dates(text: str) -> list[tuple[str, datetime]]:
         if before.endswith(PUBLISHED_LABELS):
             kind = "published"
         found.append((kind, when))
+    if found and all(kind == "plain" for kind, _ in found):
+        found = _labelled_after(text, found)
     return found
+
+
+def _labelled_after(text: str, found: list[tuple[str, datetime]]) -> list[tuple[str, datetime]]:
+    """"2019.07.04 13:03 입력 | 2019.07.05 09:00 수정": labels printed after their dates."""
+    out = []
+    matches = [m for m in PRINTED_DATE_TIME.finditer(text) if parse_printed_date(m) is not None]
+    for (kind, when), match in zip(found, matches):
+        after = "".join(text[match.end(): match.end() + 8].split()).lower()
+        label = LABEL_AFTER.match(after)
+        if label:
+            kind = "modified" if label.group(0) in MODIFIED_LABELS else "published"
+        out.append((kind, when))
+    return out
 
 
 def parse_printed_date(match: re.Match[str]) -> datetime | None:

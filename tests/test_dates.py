@@ -90,3 +90,8 @@ def test_counters_and_mail_beside_a_date():
     assert printed_date_line("2019.07.04 13:03 | 댓글 0")
     assert printed_date_line("정다운 기자 jdw@hanbit.kr 2019-07-04 13:03")
     assert printed_dates("기사전송 2019/07/04 13:03")[0][0] == "published"
+
+
+def test_labels_printed_after_their_dates():
+    assert printed_dates("2019.07.04 13:03 입력 | 2019.07.05 09:00 수정") == [
+        ("published", datetime(2019, 7, 4, 13, 3)), ("modified", datetime(2019, 7, 5, 9, 0))]
