@@ -169,6 +169,8 @@ def classify_event(title: str, subtitle: str, lead: list[str]) -> str:
         if not found:
             continue
         etype = _by_priority(found)
+        if zone == [title] and len(found) > 1 and lead and (found & event_types_in(lead[0])):
+            etype = _by_priority(found & event_types_in(lead[0]))  # two steps in the headline: the lead's
         if etype == "committee_meeting" and zone == [title] and _more_specific_in_lead(subtitle, lead):
             continue
         return _apply_conventions(etype, found | head_found, head)

@@ -76,3 +76,8 @@ def test_an_earlier_month_dates_background_only_in_a_relative_clause():
     assert classify_event("한빛시, 데이터 기본계획 마무리", "", lead) == "plan_final_report"
     lead = ["추진본부는 지난 7월 출범한 범시민 대책본부다.", "전체회의에는 구성원 100여명이 모일 예정이다."]
     assert classify_event("한빛 스마트도시 추진본부 전체회의", "", lead) == "committee_meeting"
+
+
+def test_two_steps_in_the_headline_the_leads_wins():
+    lead = ["시는 20일 4차산업혁명 종합계획 수립 용역에 착수했다.", "시는 이날 위원회도 출범시켰다."]
+    assert classify_event("한빛시 4차산업혁명위원회 출범…종합계획 용역 착수", "", lead) == "plan_kickoff"
