@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from planwatch.records import Counts
 
@@ -84,7 +85,12 @@ class CountGroup:
 
 
 def find_count_groups(text: str) -> list[CountGroup]:
-    """Count groups of ``text`` left to right, each marked previous or not."""
+    """Count groups of ``text`` left to right, each marked previous or not (read them, do not change them)."""
+    return list(_count_groups(text))
+
+
+@lru_cache(maxsize=4096)
+def _count_groups(text: str) -> tuple[CountGroup, ...]:
     groups: list[CountGroup] = []
     for m in COUNT.finditer(text):
         field_name = _WORD_TO_FIELD["".join(m.group("word").split())]
@@ -104,7 +110,7 @@ def find_count_groups(text: str) -> list[CountGroup]:
         if NATIONAL_BEFORE.search(text[max(0, g.start - 15):g.start]):
             g.values.clear()  # "정부가 발표한 10대 과제": the national plan's, not this one's
     _mark_previous(text, groups)
-    return [g for g in groups if g.values]
+    return tuple(g for g in groups if g.values)
 
 
 def _settle_areas(group: CountGroup) -> None:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 
 from extractors.counts import find_count_groups
 from extractors.dates import DateMention, find_dates
@@ -114,16 +115,20 @@ PLAN_REPORT_MEETING = re.compile(r"수립\s?(?:연구\s?)?(?:용역\s?)?보고�
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in EVENT_TRIGGERS.items()}
 
 
-def event_types_in(text: str) -> set[str]:
-    """Every event type whose triggers appear in ``text`` as this article's step (not as background)."""
+@lru_cache(maxsize=4096)
+def event_types_in(text: str) -> frozenset[str]:
+    """Every event type whose triggers appear in ``text`` as this article's step (not as background).
+
+    Cached: classification and dating ask about the same head sentences several times.
+    """
     found: set[str] = set()
     if EARLIER.match(text):
-        return found
+        return frozenset()
     text = QUOTES.sub("", text)  # ‘…용역’에 착수: quotes do not change the step
     for etype, patterns in _COMPILED.items():
         if any(_fires(etype, m, text) for p in patterns for m in p.finditer(text)):
             found.add(etype)
-    return found
+    return frozenset(found)
 
 
 def _fires(etype: str, m: re.Match[str], text: str) -> bool:
