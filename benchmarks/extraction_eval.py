@@ -1,6 +1,7 @@
 """How well Article → Extraction works: per-field scores on the labelled texts.
 
-Usage: ``python benchmarks/extraction_eval.py [--split tune|check|all] [--misses tune|check|all|none]``.
+Usage: ``python benchmarks/extraction_eval.py [--split tune|check|all] [--misses tune|check|all|none]
+[--all-relevant]`` (the fields on every item labelled relevant, as if relevance were perfect).
 
 Its main measure is the shared development set (``../shared/devset``, 162 texts labelled by
 others, read in place): relevance P/R/F1 and the per-field scores its README prescribes, per
@@ -232,11 +233,13 @@ def real_pages_flagged() -> tuple[int, list[str]]:
 # --------------------------------------------------------------------------------------------
 
 def _shared_devset_dir() -> Path:
-    """``PLANWATCH_DEVSET``, else ``shared/devset`` beside the checkout or beside the folder holding it."""
+    """``$PLANWATCH_DEVSET``, else ``../shared/devset`` beside the checkout (or beside the folder holding it)."""
     if os.environ.get("PLANWATCH_DEVSET"):
         return Path(os.environ["PLANWATCH_DEVSET"])
-    candidates = [ROOT.parent / "shared" / "devset", ROOT.parent.parent / "shared" / "devset"]
-    return next((c for c in candidates if c.exists()), candidates[0])
+    for base in (ROOT.parent, ROOT.parent.parent):
+        if (base / "shared" / "devset").is_dir():
+            return base / "shared" / "devset"
+    return ROOT.parent / "shared" / "devset"
 
 
 SHARED_DEVSET = _shared_devset_dir()
@@ -289,8 +292,8 @@ def counts_dict(c: Counts | dict[str, Any] | None) -> dict[str, int]:
 
 
 def shared_field_values(article: Article | None, ex: Extraction | None) -> dict[str, Any]:
-    """The prediction in the shape of the labels (empty when judged not relevant)."""
-    if ex is None or not ex.relevance.relevant or ex.plan is None:
+    """The prediction in the shape of the labels (empty when no plan was read)."""
+    if ex is None or ex.plan is None:
         return {}
     p = ex.plan
     return {
@@ -333,24 +336,33 @@ def field_right(name: str, want: Any, got: Any) -> bool:
     return bool(want == got)
 
 
-def extract_text_capture(path: Path) -> tuple[Article | None, Extraction | None, str | None]:
-    """The real replay path for a text capture: bytes → Capture → Article → Extraction."""
-    from extractors.article import ExtractionError
+def extract_text_capture(path: Path, assume_relevant: bool = False) -> tuple[Article | None, Extraction | None, str | None]:
+    """The real replay path for a text capture: bytes → Capture → Article → Extraction.
+
+    ``assume_relevant`` reads the plan's fields whatever relevance says (``--all-relevant``).
+    """
+    from extractors.article import ExtractionError, capture_to_article
     from planwatch.extraction import extract_capture
     from planwatch.records import Capture
 
+    capture = Capture(body=path.read_bytes(), kind="text", origin=str(path))
     try:
-        article, ex = extract_capture(Capture(body=path.read_bytes(), kind="text", origin=str(path)))
+        if assume_relevant:
+            article = capture_to_article(capture)
+            return article, extract_plan(article, assume_relevant=True), None
+        article, ex = extract_capture(capture)
     except ExtractionError as exc:
         return None, None, str(exc)
     return article, ex, None
 
 
-def evaluate_shared(items: list[SharedItem]) -> Report:
+def evaluate_shared(items: list[SharedItem], all_relevant: bool = False) -> Report:
+    """Relevance over all items; the fields on the items labelled and judged relevant, or with
+    ``all_relevant`` on every item labelled relevant (the fields as if relevance were perfect)."""
     report = Report(fields={f: FieldScore() for f in SHARED_FIELDS})
     for item in items:
         t = time.perf_counter()
-        article, ex, refused = extract_text_capture(item.path)
+        article, ex, refused = extract_text_capture(item.path, assume_relevant=all_relevant)
         report.times_ms.append((time.perf_counter() - t) * 1000)
         report.texts += 1
         want = bool(item.label["relevant"])
@@ -362,7 +374,7 @@ def evaluate_shared(items: list[SharedItem]) -> Report:
         if want != got:
             why = refused or (ex.relevance.reasons if ex else [])
             report.relevance_misses.append(f"{item.id}: expected {want}, got {got} {why}")
-        if not (want and got):
+        if not (want and (got or all_relevant)):
             continue
         pred, exp = shared_field_values(article, ex), shared_expected(item.label)
         for name in SHARED_FIELDS:
@@ -409,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--misses", choices=("tune", "check", "all", "none"), default="tune",
                       help="list the misses of this split (default: tune; look at check misses only after measuring)")
     args.add_argument("--project-set", action="store_true", help="also the project's own labelled texts")
+    args.add_argument("--all-relevant", action="store_true",
+                      help="score the fields on every item labelled relevant, as if relevance were perfect")
     opts = args.parse_args(argv)
     extract_plan(read_dir(SEEDS)[0].article)  # read the gazetteer before timing
     try:
@@ -418,8 +432,9 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     for split in ("tune", "check"):
         if opts.split in (split, "all"):
-            report = evaluate_shared([i for i in items if i.split == split])
-            print_shared_report(f"shared devset, {split} split", report, opts.misses in (split, "all"))
+            report = evaluate_shared([i for i in items if i.split == split], all_relevant=opts.all_relevant)
+            title = f"shared devset, {split} split" + (", fields on all labelled relevant" if opts.all_relevant else "")
+            print_shared_report(title, report, opts.misses in (split, "all"))
     if opts.project_set:
         print_report("project texts + seeds", evaluate(development_texts()))
         if HELDOUT.exists():

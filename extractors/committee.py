@@ -1,9 +1,12 @@
 """The local committee that steers a plan: its name, its size and its chairs.
 
-The name is the first ``…위원회`` whose words say 4차 산업혁명, 스마트도시, 디지털 or AI,
-with the government's name kept when the text puts it in front. The size is taken
-only from a statement of composition (``전문가 13명으로 구성``, ``위원 19명``,
-``19명으로 구성된``), never from attendance (``20여 명이 참석``, ``10명이 참석``).
+The name is the first ``…위원회`` (or ``…대응추진단``, ``…추진협의회``) whose words say
+4차 산업혁명, 스마트도시, 디지털, AI, 데이터 or 정보화, with the government's name kept
+when the text puts it in front. The size is only a stated member total: a total
+(``모두 15명``), a statement of composition (``전문가 13명으로 구성``, ``35명으로 꾸린``,
+``위원 19명``) or a headline's ``…위원회 … 15명``; never attendance (``10명이 참석``), an
+approximate or bounded figure (``20여 명``, ``25명 이내``), nor one part of a list one
+would have to add up (``당연직 3명과 … 민간 전문가 10명``).
 Chairs come from ``A 시장과 B 총장을 공동위원장으로``, ``위원장은 A``, ``A(공동위원장)``.
 """
 
@@ -13,17 +16,29 @@ import re
 
 from planwatch.records import Committee
 
-TOPIC_IN_NAME = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털|인공지능|AI|데이터)"
+TOPIC_IN_NAME = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털|인공지능|AI|데이터|(?:지역\s?)?정보화)"
 COMMITTEE_NAME = re.compile(
     rf"(?P<gov>[가-힣]{{1,8}}(?:특별시|광역시|특별자치시|특별자치도|도|시|군|구)\s)?"
-    rf"(?P<name>{TOPIC_IN_NAME}[가-힣A-Za-z0-9 ]{{0,12}}?위원회)"
+    rf"(?P<name>{TOPIC_IN_NAME}[가-힣A-Za-z0-9 ]{{0,12}}?(?:위원회|대응\s?추진단|추진\s?협의회))"
+)
+# A stated total: "총 15명", "모두 15명이 위원으로".
+TOTAL = re.compile(r"(?:총|모두|전체)\s?(?P<n>[1-9]\d{0,2})\s?명(?!\s?(?:이|가)?\s?참석)")
+# Composition told by its verb: no other word is needed in the sentence.
+COMPOSED = re.compile(
+    r"(?P<n>[1-9]\d{0,2})\s?(?:명|인)(?:으로|이|을|를)\s?(?:위원으로\s?)?(?:구성|꾸려|꾸린|꾸렸|짜였|짜인|이뤄|이루어|위촉|출범)"
+    r"|(?P<n2>[1-9]\d{0,2})\s?명이\s?(?:함께하는|참여하는|활동하는)\s?[^.]{0,20}?(?:기구|위원회|협의체|조직|추진단)"
 )
 # Composition, not attendance.
 SIZE_RULES: tuple[re.Pattern[str], ...] = (
-    re.compile(r"(?P<n>[1-9]\d{0,2})\s?명(?:으로|이)\s?(?:구성|꾸려|이뤄|이루어|위촉)"),
-    re.compile(r"(?:위원|전문가|민간위원|위원들)\s?(?:총\s?)?(?P<n>[1-9]\d{0,2})\s?명(?!\s?(?:이|가)?\s?참석)(?!\w{0,20}\s?참석)"),
+    re.compile(r"(?:위원|전문가|민간위원|위원들)\s?(?:총\s?)?(?P<n>[1-9]\d{0,2})\s?(?:명|인)(?!\s?(?:이|가)?\s?참석)(?!\w{0,20}\s?참석)"),
     re.compile(r"(?:총\s?)?(?P<n>[1-9]\d{0,2})\s?명의\s?(?:위원|전문가|민간위원)"),
 )
+# Not a member total: approximate or bounded figures.
+NOT_A_TOTAL_AFTER = re.compile(r"^\s?(?:이내|내외|안팎|정도|가량|미만|이하|이상)")
+# Another head count next to this one: a part of the committee ("당연직 3명과 … 민간 전문가 10명").
+HEAD_COUNT = re.compile(r"(?<!\d)[1-9]\d{0,2}\s?(?:명|인)(?![가-힣])|(?<!\d)[1-9]\d{0,2}\s?(?:명|인)(?=[이가과와에의을는도])")
+PART_BEFORE = re.compile(r"[1-9]\d{0,2}\s?(?:명|인)\s?(?:과|와|에|,|및|이고|이며)[^.]{0,25}$")
+PART_AFTER = re.compile(r"^\s?(?:명|인)\s?(?:과|와|에|,|및|이고|이며)\s?[^.]{0,30}?[1-9]\d{0,2}\s?(?:명|인)")
 ATTENDANCE = re.compile(r"참석|참여했|모였|자리했|함께했")
 CHAIR_RULES: tuple[re.Pattern[str], ...] = (
     # 권선택 시장과 신성철 카이스트 총장을 공동위원장으로
@@ -57,16 +72,42 @@ def find_committee(sentences: list[str]) -> Committee | None:
 
 
 def _size(sentences: list[str]) -> int | None:
+    """The stated member total: a total, a composition, or a title's "…위원회 … 15명"; never a part or a sum."""
+    for s in sentences:
+        for m in TOTAL.finditer(s):
+            if _is_total(s, m, "n"):
+                return int(m.group("n"))
+    for s in sentences:
+        for m in COMPOSED.finditer(s):
+            group = "n" if m.group("n") else "n2"
+            if _is_total(s, m, group) and not _is_part(s, m, group):
+                return int(m.group(group))
+    if sentences and "위원회" in sentences[0]:
+        title_counts = list(re.finditer(r"(?<!\d)(?P<n>[1-9]\d{0,2})\s?명", sentences[0]))
+        if len(title_counts) == 1 and _is_total(sentences[0], title_counts[0], "n"):
+            return int(title_counts[0].group("n"))
     for s in sentences:
         if "위원" not in s and "구성" not in s:
             continue
         for rule in SIZE_RULES:
             for m in rule.finditer(s):
-                tail = s[m.end():m.end() + 12]
-                if ATTENDANCE.search(tail) or "여" in s[m.start("n"):m.end()]:
-                    continue
-                return int(m.group("n"))
+                if _is_total(s, m, "n") and len(HEAD_COUNT.findall(s)) == 1:
+                    return int(m.group("n"))
     return None
+
+
+def _is_total(s: str, m: re.Match[str], group: str) -> bool:
+    tail = s[m.end(group):m.end(group) + 14]
+    if ATTENDANCE.search(tail) or "여" in s[m.start(group):m.end(group) + 2]:
+        return False
+    return not NOT_A_TOTAL_AFTER.match(s[m.end(group):].lstrip("명인 "))
+
+
+def _is_part(s: str, m: re.Match[str], group: str) -> bool:
+    """Another head count joined to this one: the figure is one part of a list."""
+    before = s[max(0, m.start(group) - 30):m.start(group)]
+    after = s[m.end(group):m.end(group) + 40]
+    return bool(PART_BEFORE.search(before) or PART_AFTER.match(after))
 
 
 def _chairs(sentences: list[str]) -> list[str]:

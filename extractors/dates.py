@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from calendar import monthrange
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 Precision = str  # day | month | year
 
@@ -157,3 +157,97 @@ def _relative_month_shift(word: str) -> int:
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + delta
     return index // 12, index % 12 + 1
+
+
+# ---------------------------------------------------------------------------
+# Printed date lines: when the page says the article was published
+# ---------------------------------------------------------------------------
+# A news page prints the article's own date on a line of its own, with a label, a
+# byline or the outlet beside it: "입력 2019.07.04 13:03", "• 승인 2024-09-24 17:16",
+# "기사등록 …", "2023년 02월 20일(월) 11:25", "김다온 기자 | 기사입력 2024/09/04 [15:48]",
+# "- 경남 / 배하율 기자 / 2024-05-13 05:37:26", "2020-08-28 16면", "승인 2019년 10월 20일
+# 18시 06분 | 지면게재일 2019년 10월 21일 월요일 5면". A date inside a sentence or a photo
+# caption ("청사 전경. 2023.10.01.", "[사진=충남도의회] 2020.11.18") is not such a line.
+
+PRINTED_DATE_TIME = re.compile(
+    r"(?P<y>(?:19|20)\d{2})\s?[-./년]\s?(?P<m>\d{1,2})\s?[-./월]\s?(?P<d>\d{1,2})\s?일?\.?"
+    r"(?:\s?\(\s?[월화수목금토일](?:요일)?\s?\)|\s[월화수목금토일]요일)?"
+    r"(?:\s{0,3}[\[(]?\s?(?:(?P<ampm>오전|오후|AM|PM|am|pm)\s?)?(?P<H>\d{1,2})\s?[:시]\s?(?P<M>\d{2})"
+    r"(?:\s?[:분]\s?(?P<S>\d{2}))?(?:\s?분)?\s?[\])]?)?"
+)
+PUBLISHED_LABELS: tuple[str, ...] = (
+    "승인", "기사승인", "등록", "기사등록", "입력", "기사입력", "발행", "발행일", "게재", "게재일", "작성", "작성일",
+    "송고", "등록일", "입력일", "게시", "게시일", "전송", "기사전송", "출고", "published", "posted",
+)
+MODIFIED_LABELS: tuple[str, ...] = (
+    "수정", "최종수정", "업데이트", "수정일", "기사수정", "최종편집", "최종편집일", "편집", "updated", "modified",
+)
+LABEL_AFTER = re.compile("|".join(sorted(map(re.escape, PUBLISHED_LABELS + MODIFIED_LABELS), key=len, reverse=True)))
+# What a date line may hold besides its dates: labels, a byline, the outlet, a page number.
+PAGE_NUMBER = re.compile(r"(?:A|B)?\d{1,3}\s?면")
+LINE_BYLINE = re.compile(r"[가-힣]{2,4}\s?(?:기자|특파원|통신원)")
+LINE_EXTRAS = re.compile(r"[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9.-]{1,80}|(?:댓글|조회수?|추천|공감)\s?:?\s?[\d,]{1,9}")
+DATE_LINE_REST = re.compile(r"^[\s:|\[\](),.·•/\-–가-힣A-Za-z]*$")
+SENTENCE_END = re.compile(r"(?:다|요|니다)\s?[.!?]?\s*$")
+DATE_LINE_MAX_CHARS = 100
+DATE_LINE_MAX_REST_LETTERS = 24
+
+
+def printed_date_line(text: str) -> bool:
+    """Whether ``text`` is a line that prints the article's date(s), not a sentence that holds one."""
+    if len(text) > DATE_LINE_MAX_CHARS or PRINTED_DATE_TIME.search(text) is None:
+        return False
+    if SENTENCE_END.search(text):  # "… 7월 1일 꾸린 바 있다.": a sentence
+        return False
+    rest = PRINTED_DATE_TIME.sub(" ", text)
+    rest = LINE_BYLINE.sub(" ", PAGE_NUMBER.sub(" ", LINE_EXTRAS.sub(" ", rest)))
+    if not DATE_LINE_REST.match(rest):
+        return False
+    letters = sum(ch.isalpha() for ch in rest)
+    return letters <= DATE_LINE_MAX_REST_LETTERS
+
+
+def printed_dates(text: str) -> list[tuple[str, datetime]]:
+    """[(kind, datetime)] for each date of a line: kind "published", "modified" or "plain" by its label."""
+    found: list[tuple[str, datetime]] = []
+    for match in PRINTED_DATE_TIME.finditer(text):
+        when = parse_printed_date(match)
+        if when is None:
+            continue
+        before = "".join(text[max(0, match.start() - 12): match.start()].split()).lower().rstrip(":[(")
+        kind = "plain"
+        if any(label in before for label in MODIFIED_LABELS) and not before.endswith(("기사등록", "등록")):
+            kind = "modified"
+        if before.endswith(PUBLISHED_LABELS):
+            kind = "published"
+        found.append((kind, when))
+    if found and all(kind == "plain" for kind, _ in found):
+        found = _labelled_after(text, found)
+    return found
+
+
+def _labelled_after(text: str, found: list[tuple[str, datetime]]) -> list[tuple[str, datetime]]:
+    """"2019.07.04 13:03 입력 | 2019.07.05 09:00 수정": labels printed after their dates."""
+    out = []
+    matches = [m for m in PRINTED_DATE_TIME.finditer(text) if parse_printed_date(m) is not None]
+    for (kind, when), match in zip(found, matches):
+        after = "".join(text[match.end(): match.end() + 8].split()).lower()
+        label = LABEL_AFTER.match(after)
+        if label:
+            kind = "modified" if label.group(0) in MODIFIED_LABELS else "published"
+        out.append((kind, when))
+    return out
+
+
+def parse_printed_date(match: re.Match[str]) -> datetime | None:
+    """The datetime of a ``PRINTED_DATE_TIME`` match (midnight when no time is printed)."""
+    try:
+        hour = int(match.group("H") or 0)
+        if match.group("ampm") in ("오후", "PM", "pm") and hour < 12:
+            hour += 12
+        if match.group("ampm") in ("오전", "AM", "am") and hour == 12:
+            hour = 0
+        return datetime(int(match.group("y")), int(match.group("m")), int(match.group("d")), hour,
+                        int(match.group("M") or 0), int(match.group("S") or 0))
+    except (TypeError, ValueError):
+        return None

@@ -16,10 +16,13 @@ Rules of this module:
 - *Family*: the first watched family (``extractors.topics``) named in the title, else
   in the committee name, else in the head.
 - *Phase*: ``제N기``/``제N차`` in the title, else the highest ``N기 계획`` of the text.
-- *Period*: a year range in the title, else one in a sentence about the plan (not
-  one tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``,
-  else ``YYYY년부터 N년간``,
-  ``내년부터 N년간`` (publication year + 1), ``올해부터 N년간``, and ``향후/앞으로
+- *Period*: only years the text states. A year range in the title, else the years a
+  span gives in brackets (``향후 3년간(2024~2026년)``), else one year for an annual
+  plan (``2025년 정보화시행계획``), else a range in a sentence about the plan (not one
+  tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``, else
+  the last year alone (``오는 2029년까지 운영할 스마트도시계획``), else the first year
+  alone (``2021년부터 3년간``: no arithmetic from the span). The project's own records
+  keep two resolved spans: ``내년부터 N년간`` (publication year + 1) and ``향후/앞으로
   N년간`` whose start is the publication year, or the next year when the article
   appears in October or later (plans announced in autumn start in January).
 """
@@ -42,8 +45,10 @@ from extractors.vision import find_vision
 from planwatch.records import Article, Extraction, PlanFacts
 
 TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보|[가-힣]{0,4}정보화)"
+# The short names of the 광역 governments, printed in front of a plan's name ("충남 …", "전북 …").
+REGION_SHORT = r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주)"
 MAIN_PLAN_WORD = re.compile(r"(?:종합계획|기본계획|마스터\s?플랜|스마트\s?도시\s?계획|중장기\s?계획|발전계획)$")
-PLAN_END = r"(?:종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
+PLAN_END = r"(?:비전과\s?전략|종합\s?계획|기본\s?계획|마스터\s?플랜|추진\s?계획|실행\s?계획|발전\s?계획|육성\s?계획|촉진\s?계획|시행\s?계획|중장기\s?계획|로드맵|계획)"
 QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'”\"」』]")
 # An unquoted name: optional phase and period, optional government, a topic, up to four
 # noun words, a plan word. Words with particles (을, 를, 위한 …) end it. The words are
@@ -51,11 +56,20 @@ QUOTED = re.compile(r"[‘'“\"「『]([^‘’'“”\"」』\n]{4,80}?)[’'�
 # pieces every possible way would take polynomial time.
 NAME_WORD = r"[가-힣A-Za-z0-9·]{1,30}?"
 UNQUOTED = re.compile(
-    rf"(?:제\s?\d{{1,2}}\s?[기차]\s?)?(?:\(\s?\d{{4}}\s?[-~–]\s?\d{{2,4}}\s?\)\s?)?(?:[가-힣]{{1,8}}(?:시|군|구|도)\s)?"
+    rf"(?:(?:19|20)\d{{2}}\s?년\s)?(?:제\s?\d{{1,2}}\s?[기차]\s?)?(?:\(\s?\d{{4}}\s?[-~–]\s?\d{{2,4}}\s?\)\s?)?"
+    rf"(?:(?:[가-힣]{{1,8}}(?:시|군|구|도)|{REGION_SHORT})\s)?"
     rf"{TOPIC}(?:\s?{NAME_WORD}(?:\s{NAME_WORD}){{0,3}}?)??\s?{PLAN_END}"
     r"(?=(?:은|는|이|가|을|를|의|에|과|와|도|으로|로|안|수립|에는|에서)?(?![가-힣]))"
 )
-NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시티)$")
+NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시티|비전과)$")
+# A name ending in a bare 계획 after a word that is no plan word: a plan of an activity.
+ACTIVITY_PLAN = re.compile(
+    r"(?<!종합)(?<!기본)(?<!추진)(?<!실행)(?<!발전)(?<!육성)(?<!촉진)(?<!시행)(?<!중장기)(?<!도시)(?<!정보화)(?<!대응)(?<!조성)(?<!구축)(?<!전환)(?<!혁신)\s?계획$"
+)
+# A sentence set aside from the article's matter.
+ASIDE = re.compile(r"^\s?한편[,\s]")
+# A quoted plan name without a topic word: one compact name ("TNT2030플랜", "스마트 광주 2030 마스터플랜").
+QUOTED_PLAN_NAME = re.compile(r"[가-힣A-Za-z0-9·\s]{2,30}?(?:플랜|로드맵|종합\s?계획|기본\s?계획)")
 PARTICLE_WORD = re.compile(r"(?:을|를|은|는|에서|으로|와|과|하고|하는|위한|위해|한|된|할|인|에|의)$")
 # Work words printed after a plan's name: "…기본계획 수립 연구용역" → "…기본계획".
 WORK_WORDS = ("수립", "연구", "학술", "용역", "보고회", "착수", "중간", "최종", "(안)", "안")
@@ -65,15 +79,22 @@ TRAILING_WORK = re.compile(
     r"\s?" + "".join(f"(?<!{re.escape(w)})" for w in WORK_WORDS) + f"(?:{'|'.join(map(re.escape, WORK_WORDS))})++$"
 )
 PHASE = re.compile(r"제\s?([1-9]\d?)\s?[기차]")  # 제0기 is not a phase
-PHASE_IN_TEXT = re.compile(r"(?:제\s?)?([1-9]\d?)\s?기\s?(?:\([^)]*\)\s?)?[^.]{0,25}?계획")
+# "제2기 … 계획" — not a committee's term ("제2기 4차산업혁명위원회는 … 계획을").
+PHASE_IN_TEXT = re.compile(r"(?:제\s?)?([1-9]\d?)\s?기\s?(?:\([^)]*\)\s?)?(?:(?!위원회|위원|추진단|협의회)[^.]){0,25}?계획")
 YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)?\d{2})(?:\d{2})?\s?년?(?:까지)?(?!\d)")
 YEAR_RANGE_FULL = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?년?\s?(?:[-~–]|부터)\s?((?:19|20)\d{2})\s?년?(?:까지)?(?!\d)")
 YEAR_RANGE_SHORT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s?[-~–]\s?(\d{2})(?!\d)")
 SPAN = re.compile(r"(?P<from>향후|앞으로|내년부터|올해부터|(?P<y>(?:19|20)\d{2})\s?년부터)\s?(?P<n>\d{1,2})\s?(?:년간|년\s?동안|개년)")
 UNTIL = re.compile(r"(?P<from>올해부터|내년부터)\s?(?P<end>(?:19|20)\d{2})\s?년?\s?까지")
+SPAN_YEARS = re.compile(
+    r"\d{1,2}\s?(?:개년|년)\s?(?:간|동안)?\s?\(\s?((?:19|20)\d{2})\s?년?\s?[-~–]\s?((?:19|20)\d{2})\s?년?\s?\)"
+)
+UNTIL_ONLY = re.compile(r"(?<!부터\s)(?<!부터)(?<![\d~–-])((?:19|20)\d{2})\s?년?\s?까지")
+ANNUAL_TITLE = re.compile(r"^(?:[가-힣]{2,8}\s)?((?:19|20)\d{2})\s?년\s?(?!\d)")
 OTHER_PHASE_BEFORE = re.compile(r"제?\s?(\d{1,2})\s?기\s?\(?\s?$")
 MAX_PERIOD_YEARS = 20
 PLAN_MENTION = re.compile(r"계획|플랜|로드맵")
+PLAN_CONTENT = re.compile(r"비전|추진\s?방향|추진\s?전략")
 
 
 @dataclass
@@ -82,10 +103,13 @@ class TitleCandidate:
     score: float
 
 
-def extract_plan(article: Article, vocabulary: TopicVocabulary | None = None) -> Extraction:
+def extract_plan(article: Article, vocabulary: TopicVocabulary | None = None,
+                 assume_relevant: bool = False) -> Extraction:
     """Everything one article tells about a local plan; see the module rules.
 
     ``vocabulary`` is the plan families to recognize and watch (default: the five of the domain).
+    ``assume_relevant`` reads the plan's fields even when relevance says no (the judgement is
+    kept as it is): for measuring the fields apart from relevance.
     """
     vocabulary = vocabulary or default_vocabulary()
     passages = article_passages(article)
@@ -94,7 +118,7 @@ def extract_plan(article: Article, vocabulary: TopicVocabulary | None = None) ->
     published = article.published.date() if article.published else None
     event = build_event(passages.title, passages.subtitle, lead, published)
     committee = find_committee([passages.title, passages.subtitle, *passages.sentences])
-    title = plan_title(passages, actor)
+    title = plan_title(passages, actor, quoted_only=event.type == "ordinance")
     relevance = judge(
         RelevanceInput(
             title=passages.title,
@@ -111,7 +135,7 @@ def extract_plan(article: Article, vocabulary: TopicVocabulary | None = None) ->
             vocabulary=vocabulary,
         )
     )
-    if not relevance.relevant or actor is None:
+    if not (relevance.relevant or assume_relevant) or actor is None:
         return Extraction(relevance=relevance)
     texts = [passages.title, passages.subtitle, *passages.paragraphs]
     counts, previous = plan_counts(texts)
@@ -140,15 +164,24 @@ def _actor_in_head(actor: Actor | None) -> bool:
 # -- title -----------------------------------------------------------------
 
 
-def plan_title(passages: Passages, actor: Actor | None) -> str | None:
+def plan_title(passages: Passages, actor: Actor | None, quoted_only: bool = False) -> str | None:
+    """The plan's name; ``quoted_only`` when the article is about something else (an ordinance),
+    whose text names plans only as provisions ("기본계획 수립 및 시행")."""
     candidates: list[TitleCandidate] = []
     for order, text in enumerate([passages.title, passages.subtitle, *passages.sentences]):
+        if ASIDE.match(text):
+            continue  # "한편 …": an aside about something else (an earlier term's plan)
         for q in QUOTED.finditer(text):
             inner = q.group(1)
             if re.search(PLAN_END, inner) and re.search(TOPIC, inner):
                 m = re.search(rf"^.*?{PLAN_END}(?=$|\s?(?:수립|연구|용역|\(안\)|안)|[^가-힣])", inner)
                 if m:
                     candidates.append(TitleCandidate(_tidy(m.group(0)), 3.0 - order * 0.001))
+            elif QUOTED_PLAN_NAME.fullmatch(inner):
+                # a quoted name without a topic word ("‘TNT2030플랜’"): only when nothing better is named
+                candidates.append(TitleCandidate(_tidy(inner), 0.5 - order * 0.001))
+        if quoted_only:
+            continue
         for u in UNQUOTED.finditer(text):
             name = _trim_unquoted(u.group(0))
             if name:
@@ -177,13 +210,16 @@ def _trim_unquoted(raw: str) -> str | None:
     while len(words) > 1 and not _can_start_name(" ".join(words)):
         words.pop(0)
     name = _tidy(" ".join(words))
+    if ACTIVITY_PLAN.search(name) and not re.search(rf"{TOPIC}\s?계획$", name):
+        return None  # "… 전문교육 계획", "경진대회 개최계획": a plan of some activity, not a named plan
     return name if re.search(TOPIC, name) else None
 
 
 def _can_start_name(text: str) -> bool:
     first = text.split()[0]
     return bool(re.match(TOPIC, text) or PHASE.match(first) or first.startswith("(")
-                or re.fullmatch(r"[가-힣]{1,8}(?:시|군|구|도)", first) or re.fullmatch(r"(?:19|20)\d{2}", first))
+                or re.fullmatch(r"[가-힣]{1,8}(?:시|군|구|도)", first) or re.fullmatch(REGION_SHORT, first)
+                or re.fullmatch(r"(?:19|20)\d{2}년?", first))
 
 
 def _tidy(name: str) -> str:
@@ -229,11 +265,20 @@ def plan_phase(title: str | None, body: str) -> int | None:
 
 
 def plan_period(title: str | None, passages: Passages, phase: int | None, published) -> tuple[int | None, int | None]:
+    """First and last year, only as stated (see the module rules); either may be unknown."""
     if title:
         found = _year_range(title, phase)
         if found:
             return found
-    about_plan = [s for s in [passages.title, passages.subtitle, *passages.sentences] if _tells_plan(s)]
+    sentences = [passages.title, passages.subtitle, *passages.sentences]
+    for sentence in sentences:  # "향후 3년간(2024~2026년)": the span's years, whatever the sentence is about
+        m = SPAN_YEARS.search(sentence)
+        if m and 1 <= int(m.group(2)) - int(m.group(1)) <= MAX_PERIOD_YEARS:
+            return int(m.group(1)), int(m.group(2))
+    annual = ANNUAL_TITLE.match(title) if title else None
+    if annual:
+        return int(annual.group(1)), int(annual.group(1))  # "2025년 정보화시행계획": one year
+    about_plan = [s for s in sentences if _tells_plan(s)]
     for sentence in about_plan:
         found = _year_range(sentence, phase)
         if found:
@@ -244,10 +289,16 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
         if m and start is not None and 1 <= int(m.group("end")) - start + 1 <= MAX_PERIOD_YEARS:
             return start, int(m.group("end"))
     for sentence in about_plan:
+        m = UNTIL_ONLY.search(sentence)
+        if m and PLAN_MENTION.search(sentence[max(0, m.start() - 30):m.end() + 30]) or m and find_count_groups(sentence):
+            return None, int(m.group(1))  # "오는 2029년까지 운영할 스마트도시계획": the last year only
+    for sentence in about_plan:
         m = SPAN.search(sentence)
         if not m:
             continue
         n = int(m.group("n"))
+        if m.group("y"):
+            return int(m.group("y")), None  # "2021년부터 3년간": the first year is stated, the last is not
         start = _span_start(m, published)
         if start is not None and 1 <= n <= MAX_PERIOD_YEARS:
             return start, start + n - 1
@@ -256,7 +307,7 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
 
 def _tells_plan(sentence: str) -> bool:
     """A sentence about the plan names it or its parts (``3대 전략 15개 과제``)."""
-    return bool(PLAN_MENTION.search(sentence) or find_count_groups(sentence))
+    return bool(PLAN_MENTION.search(sentence) or PLAN_CONTENT.search(sentence) or find_count_groups(sentence))
 
 
 def _year_range(text: str, phase: int | None) -> tuple[int, int] | None:

@@ -28,6 +28,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from extractors.dates import PRINTED_DATE_TIME, parse_printed_date, printed_date_line, printed_dates
 from extractors.outlets import is_outlet_name, outlet_for_domain, outlet_from_copyright, outlet_from_email
 
 # ---------------------------------------------------------------------------
@@ -62,6 +63,9 @@ NOISE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"^(?:!\[[^\]]{0,300}\]\([^)]{0,1000}\)\s*)+\|?\s*$"),  # stray image markup: "![]() ![]() |"
     re.compile(r"^[|·•\-–—=_*~\s]{1,20}$"),  # rules and table debris
     re.compile(r"^(?:\$\$|\{\{|%%)[A-Za-z0-9_]{1,40}(?:\$\$|\}\}|%%)$"),  # template slots: "$$ARTICLEAD$$"
+    # the page's weather widget: "• 맑음서울 26.6℃ • 흐림부산 27.2℃", "기상청 제공"
+    re.compile(r"^(?:[•·]?\s?(?:맑음|흐림|구름\s?많음|구름\s?조금|비|눈|소나기|안개|황사)\s?[가-힣]{2,4}\s?-?\d{1,2}(?:\.\d)?\s?℃\s*){1,30}+$"),
+    re.compile(r"^기상청\s?제공$"),
 )
 
 # Lines that announce "the rest is not this article" (sharing, tags, sources).
@@ -140,19 +144,8 @@ COPYRIGHT_MARKERS: tuple[str, ...] = (
 )
 COPYRIGHT_SIGNS = re.compile(r"^[<\[(]?\s?(?:ⓒ|©|\(c\))", re.IGNORECASE)
 
-# Publication and modification labels in front of dates.
-DATE_LABELS_PUBLISHED: tuple[str, ...] = (
-    "승인", "등록", "기사등록", "입력", "기사입력", "발행", "발행일", "게재", "게재일", "작성", "작성일", "송고",
-    "등록일", "입력일", "게시", "published", "posted",
-)
-DATE_LABELS_MODIFIED: tuple[str, ...] = ("수정", "최종수정", "업데이트", "수정일", "기사수정", "updated", "modified")
-DATE_TIME = re.compile(
-    r"(?P<y>(?:19|20)\d{2})\s?[-./년]\s?(?P<m>\d{1,2})\s?[-./월]\s?(?P<d>\d{1,2})\s?일?\.?"
-    r"(?:\s?\(\s?[월화수목금토일]\s?\))?"
-    r"(?:\s{0,3}(?:(?P<ampm>오전|오후|AM|PM|am|pm)\s?)?(?P<H>\d{1,2})\s?[:시]\s?(?P<M>\d{2})(?:\s?[:분]\s?(?P<S>\d{2}))?)?"
-)
-# What may surround a date on a date-only line.
-DATE_LINE_LEFTOVER = re.compile(r"^[\s:|\[\]()<>.,·•\-가-힣A-Za-z]{0,24}$")
+# Dates printed on the page (the rules live in extractors.dates; HTML clean-up reads them too).
+DATE_TIME = PRINTED_DATE_TIME
 
 # Photo captions: credit lines and captions that end with a credit.
 CAPTION_PATTERNS: tuple[re.Pattern[str], ...] = (
@@ -283,17 +276,9 @@ def is_copyright(text: str, key: str) -> bool:
     return len(text) <= 200 and any(marker in lowered for marker in COPYRIGHT_MARKERS)
 
 
-def date_in_line(text: str) -> re.Match[str] | None:
-    """The date of a line that is only a (labelled) date, like "• 승인 2024-09-24 17:16"."""
-    if len(text) > 80:
-        return None
-    match = DATE_TIME.search(text)
-    if match is None:
-        return None
-    rest = (text[: match.start()] + " " + text[match.end() :]).strip()
-    if DATE_LINE_LEFTOVER.match(rest) or DATE_TIME.search(rest):  # "입력 ... | 수정 ...": two dates
-        return match
-    return None
+def date_in_line(text: str) -> bool:
+    """Whether a line only prints the article's (labelled) date, like "• 승인 2024-09-24 17:16"."""
+    return printed_date_line(text)
 
 
 def is_caption(text: str) -> bool:
@@ -361,39 +346,12 @@ def classify_line(raw: str) -> Line:
 
 
 def parse_date(match: re.Match[str]) -> datetime | None:
-    try:
-        hour = int(match.group("H") or 0)
-        if match.group("ampm") in ("오후", "PM", "pm") and hour < 12:
-            hour += 12
-        if match.group("ampm") in ("오전", "AM", "am") and hour == 12:
-            hour = 0
-        return datetime(
-            int(match.group("y")),
-            int(match.group("m")),
-            int(match.group("d")),
-            hour,
-            int(match.group("M") or 0),
-            int(match.group("S") or 0),
-        )
-    except (TypeError, ValueError):
-        return None
+    return parse_printed_date(match)
 
 
 def dates_in_line(text: str) -> list[tuple[str, datetime]]:
     """[(label kind, datetime)] for each date on a line: "published", "modified" or "plain"."""
-    found: list[tuple[str, datetime]] = []
-    for match in DATE_TIME.finditer(text):
-        when = parse_date(match)
-        if when is None:
-            continue
-        before = line_key(text[max(0, match.start() - 12) : match.start()])
-        kind = "plain"
-        if any(label in before for label in DATE_LABELS_MODIFIED) and not before.endswith(("기사등록", "등록")):
-            kind = "modified"
-        if any(before.endswith(label) or before.endswith(label + ":") for label in DATE_LABELS_PUBLISHED):
-            kind = "published"
-        found.append((kind, when))
-    return found
+    return printed_dates(text)
 
 
 def byline_name(line: Line) -> str | None:
@@ -447,6 +405,8 @@ def clean_page_text(text: str, title: str | None = None) -> ArticleParts:
     _read_header(walk, start, body_start)
     body_end = _collect_body(walk, body_start)
     _read_trailer(walk, body_end)
+    if not walk.published:
+        _read_labelled_dates_above(walk, start)
     _choose_published(walk)
     _choose_outlet(walk)
     if not parts.title and parts.paragraphs:
@@ -701,6 +661,16 @@ def bigram_containment(part: str, whole: str) -> float:
     if not mine:
         return 0.0
     return len(mine & bigrams(whole)) / len(mine)
+
+
+def _read_labelled_dates_above(walk: _Walk, title_end: int) -> None:
+    """A labelled date printed above the title ("입력 …" before the headline) when none follows it.
+
+    An unlabelled date up there is the site's clock ("2024-04-24 22:45 (수)"), not the article's.
+    """
+    for i in range(title_end):
+        if walk.lines[i].kind == "date":
+            walk.published += [(i, kind, when) for kind, when in dates_in_line(walk.lines[i].text) if kind != "plain"]
 
 
 def _choose_published(walk: _Walk) -> None:

@@ -53,3 +53,31 @@ def test_title_counts_come_first():
 
 def test_areas_alone_are_not_strategies():
     assert find_count_groups("4개 분야에 대해 상호 협력한다") == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("3대 추진전략을 떠받치는 것은 9개 중점 추진과제와 14개 세부 실행과제다", Counts(3, 9, 14)),
+        ("4대 추진 전략 아래 12개 중점 추진과제와 22개 세부실행 과제를 담았다", Counts(4, 12, 22)),
+        ("5개 분야에 걸쳐 총 208개 정보화 사업을 벌인다", Counts(projects=208)),
+        ("3대 전략 11개 단위과제", Counts(3, 11)),
+        ("4대 정책과 15개 이행과제", Counts(4, 15)),
+        ("그 아래 추진 전략은 9가지로, 데이터 관리의 체계화를 담았다", Counts(strategies=9)),
+        ("3대 추진방향 아래 사업을 펼친다", Counts()),  # directions are not counted
+    ],
+)
+def test_counts_under_the_labelling_conventions(text, expected):
+    counts, _ = plan_counts([text])
+    assert counts == expected
+
+
+def test_counts_of_an_earlier_strategy_are_previous():
+    counts, previous = plan_counts(["도는 앞서 2018년 4차산업혁명 대응 전략을 세우면서 50개 과제를 추려 점검해 왔다."])
+    assert counts == Counts() and previous == Counts(tasks=50)
+
+
+def test_national_counts_are_not_the_plans():
+    counts, _ = plan_counts(["시는 정부가 발표한 10대 과제에 맞춰 3대 전략 9개 과제를 마련했다"])
+    assert counts == Counts(3, 9)
+    assert plan_counts(["새 정부 120대 국정과제에 반영됐다"])[0] == Counts()

@@ -429,3 +429,13 @@ def test_outlet_from_email_skips_private_mail() -> None:
 
     assert outlet_from_email("홍길동 기자 hong@gmail.com / hong@kwangju.co.kr") == "광주일보"
     assert outlet_from_email("hong@naver.com") is None
+
+
+def test_labelled_date_above_the_title_when_none_follows():
+    from extractors.textclean import clean_text_capture
+
+    page = ("입력 2021.03.02 09:15\n한빛시, 스마트도시계획 수립 착수\n"
+            "한빛시는 스마트도시계획 수립 용역의 착수보고회를 2일 열었다고 밝혔다. 시는 연말까지 계획을 마련한다.\n")
+    assert clean_text_capture(page).published == datetime(2021, 3, 2, 9, 15)
+    clock = "2024-04-24 22:45 (수)\n" + page.split("\n", 1)[1]
+    assert clean_text_capture(clock).published is None  # the site's clock, not the article's date
