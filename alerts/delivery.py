@@ -30,7 +30,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from alerts.digest import Digest, build_digest
-from alerts.mime import build_message, new_message_id, recipient_address, sender_address
+from alerts.identity import MailIdentity, SenderError, mail_identity
+from alerts.mime import build_message, recipient_address
 from alerts.outbox import (
     LostRace,
     Recovery,
@@ -230,7 +231,14 @@ def send_pending(
             report.failures.append(str(exc))
             return report
     try:
-        _send_batches(db, config, transport, batches, now, report)
+        identity = mail_identity(config, relay=transport.name != "file")
+    except SenderError as exc:  # nothing claimed: everything stays queued
+        report.failures.append(str(exc))
+        if own_transport:
+            transport.close()
+        return report
+    try:
+        _send_batches(db, config, transport, identity, batches, now, report)
     finally:
         if own_transport:
             transport.close()
@@ -238,9 +246,15 @@ def send_pending(
 
 
 def _send_batches(
-    db, config: Config, transport: Transport, batches: list[Batch], now: datetime, report: DeliveryReport
+    db,
+    config: Config,
+    transport: Transport,
+    identity: MailIdentity,
+    batches: list[Batch],
+    now: datetime,
+    report: DeliveryReport,
 ) -> None:
-    sender = sender_address(config.smtp.sender)
+    sender = identity.sender
     for index, batch in enumerate(batches):
         try:
             composed = compose(db, config, batch, now)
@@ -251,7 +265,7 @@ def _send_batches(
             continue
         digest, rendered = composed
         recipient = recipient_address(batch.recipient.email, batch.recipient.name)
-        message_id = new_message_id(sender)
+        message_id = identity.new_message_id()
         message = build_message(
             sender=sender,
             recipient=recipient,
@@ -261,6 +275,8 @@ def _send_batches(
             message_id=message_id,
             date=local_time(now, config),
             language=batch.recipient.language,
+            list_headers=identity.headers_for(recipient.addr_spec),
+            reply_to=identity.reply_to,
         )
         path = transport.path_for(message_id, batch.recipient.email, local_time(now, config))
         try:
@@ -279,7 +295,7 @@ def _send_batches(
             log.info("skipping %s: %s", batch.recipient.email, exc)
             continue
         envelope = OutgoingEnvelope(
-            message, rendered.html, sender.addr_spec, recipient.addr_spec, message_id, path
+            message, rendered.html, identity.envelope_sender, recipient.addr_spec, message_id, path
         )
         try:
             transport.send(envelope)

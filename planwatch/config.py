@@ -229,9 +229,37 @@ def parse_schedule(value: str) -> tuple[str, Any]:
     raise ValueError(f"expected an interval like '30m' or a cron expression like '0 */2 * * *', got {value!r}")
 
 
+DEFAULT_SENDER = "planwatch <planwatch@localhost>"  # good for the outbox directory only
+
+
+def _is_local_domain(domain: str) -> bool:
+    """``localhost``, ``mail.localhost``, a bare host name: not a domain a relay can send as."""
+    domain = domain.lower().rstrip(".")
+    return "." not in domain or domain.endswith((".localhost", ".local", ".localdomain")) or domain == "localhost"
+
+
+def _checked_mailbox(v: str, what: str) -> str:
+    """``name <address>`` (or a bare address): one header line whose address passes the subscribers' rule."""
+    from email.utils import parseaddr
+
+    from alerts.subscribers import SubscriberError, normalize_email
+
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+        raise ValueError(f"must be one line without control characters, got {v!r}")
+    _name, address = parseaddr(v)
+    try:
+        normalize_email(address)
+    except SubscriberError:
+        raise ValueError(f"needs an e-mail address, like {what}, got {v!r}") from None
+    return v
+
+
 class SmtpSettings(_Section):
     url: str | None = None  # smtp://user@host:587 (STARTTLS), smtps://user@host:465 (TLS); password from env
-    sender: str = "planwatch <planwatch@localhost>"
+    sender: str | None = None  # From: required with a relay; the outbox directory uses DEFAULT_SENDER
+    reply_to: str | None = None  # Reply-To: where a reader's answer goes
+    envelope_sender: str | None = None  # MAIL FROM: where bounces go; default the sender's address
+    list_id: str | None = None  # the List-Id label; default planwatch.<sender's domain>
     timeout: float = Field(30.0, gt=0, le=600)
 
     @field_validator("url")
@@ -243,22 +271,78 @@ class SmtpSettings(_Section):
             raise ValueError("must not contain a password: set PLANWATCH_SMTP_PASSWORD in the environment")
         return v
 
-    @field_validator("sender")
+    @field_validator("sender", "reply_to")
     @classmethod
-    def _sender(cls, v: str) -> str:
-        """``name <address>``: one header line whose address passes the subscribers' rule."""
-        from email.utils import parseaddr
+    def _mailbox(cls, v: str | None) -> str | None:
+        return None if v is None else _checked_mailbox(v, "'planwatch <alerts@example.kr>'")
 
+    @field_validator("envelope_sender")
+    @classmethod
+    def _bare_address(cls, v: str | None) -> str | None:
         from alerts.subscribers import SubscriberError, normalize_email
 
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
-            raise ValueError(f"must be one line without control characters, got {v!r}")
-        _name, address = parseaddr(v)
+        if v is None:
+            return None
         try:
-            normalize_email(address)
+            return normalize_email(v)
         except SubscriberError:
-            raise ValueError(f"needs an e-mail address, like 'planwatch <planwatch@example.kr>', got {v!r}") from None
+            raise ValueError(f"needs a bare e-mail address, like 'bounces@example.kr', got {v!r}") from None
+
+    @field_validator("list_id")
+    @classmethod
+    def _list_label(cls, v: str | None) -> str | None:
+        from alerts.headers import HeaderValueError
+        from alerts.headers import list_id as list_id_header
+
+        if v is None:
+            return None
+        try:
+            list_id_header(v)
+        except HeaderValueError as exc:
+            raise ValueError(str(exc)) from None
         return v
+
+    @model_validator(mode="after")
+    def _relay_needs_a_sender(self) -> SmtpSettings:
+        if self.url is not None:
+            problem = relay_sender_problem(self.sender)
+            if problem:
+                raise ValueError(problem)
+        return self
+
+    @property
+    def from_header(self) -> str:
+        return self.sender or DEFAULT_SENDER
+
+
+def relay_sender_problem(sender: str | None) -> str | None:
+    """Why ``sender`` cannot be used through an SMTP relay, or None when it can."""
+    from email.utils import parseaddr
+
+    if sender is None:
+        return "smtp.sender is required when mail goes through an SMTP server, like 'planwatch <alerts@example.kr>'"
+    address = parseaddr(sender)[1]
+    if _is_local_domain(address.rpartition("@")[2]):
+        return (
+            f"smtp.sender {address} is a local address: a relay would send as it and receivers refuse it; "
+            "set smtp.sender to an address on your domain"
+        )
+    return None
+
+
+class WebConfig(_Section):
+    """``[web]``: the web desk; ``base_url`` makes the one-click unsubscribe link (None: mailto only)."""
+
+    base_url: str | None = None
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, v: str | None) -> str | None:
+        if v is None:
+            return None
+        if not re.match(r"^https?://[^/\s?#]+(/[^\s?#]*)?$", v) or not v.isascii():
+            raise ValueError(f"must be an absolute http(s) URL like 'https://planwatch.example.kr/', got {v!r}")
+        return v.rstrip("/") + "/"
 
 
 class DigestSettings(_Section):
@@ -384,6 +468,27 @@ class DistributedSettings(_Section):
         return v
 
 
+class AlertsSettings(_Section):
+    """``[alerts]``: who hears about the crawl's health, and how much one run may send."""
+
+    operator: str | None = None  # gets source health (failing, silent sources); never subscribers
+    immediate_cap: int = Field(10, ge=1, le=1000)  # immediate mails per subscriber and run; the rest in one digest
+    backfill_days: int = Field(30, ge=0, le=3650)  # stored plans a new subscriber's first digest starts with
+    max_digest_bytes: int = Field(100_000, ge=20_000, le=10_000_000)  # a longer digest ends with "and N more"
+
+    @field_validator("operator")
+    @classmethod
+    def _operator(cls, v: str | None) -> str | None:
+        from alerts.subscribers import SubscriberError, normalize_email
+
+        if v is None:
+            return None
+        try:
+            return normalize_email(v)
+        except SubscriberError as exc:
+            raise ValueError(str(exc)) from None
+
+
 class Config(_Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     source: list[Source] = Field(default_factory=list)
@@ -391,6 +496,8 @@ class Config(_Section):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
+    web: WebConfig = Field(default_factory=WebConfig)
     path: str | None = None  # where it was loaded from; None for the embedded defaults
 
     @model_validator(mode="after")
@@ -469,6 +576,8 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "digest": DigestSettings,
     "service": ServiceSettings,
     "distributed": DistributedSettings,
+    "alerts": AlertsSettings,
+    "web": WebConfig,
 }
 
 

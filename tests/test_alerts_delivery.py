@@ -32,6 +32,7 @@ from storage.models import Subscriber
 
 NOW = datetime(2026, 11, 22, 0, 30)  # UTC; 2026-11-22 09:30 in Seoul
 PASSWORD = "s3cret-Pa55word!"
+SENDER = '[smtp]\nsender = "planwatch <planwatch@example.org>"\n'  # a relay needs a real sender
 
 
 @pytest.fixture
@@ -234,11 +235,11 @@ def test_hung_server_times_out_then_a_slow_one_delivers(db, tmp_path):
         seed_like_plans(s)
         add_subscriber_row(s, "slow@example.com")
     with HungServer() as hung:
-        config = make_config(f'[smtp]\nurl = "{hung.url}"\ntimeout = 0.5\n')
+        config = make_config(f'{SENDER}url = "{hung.url}"\ntimeout = 0.5\n')
         report = send_all(db, config, tmp_path)
         assert report.deferred == 1 and "timed out" in report.failures[0]
     with SmtpTestServer(behaviour=Behaviour(delay=1.0)) as srv:  # slow, but within the timeout
-        config = make_config(f'[smtp]\nurl = "{srv.url}"\ntimeout = 5\n')
+        config = make_config(f'{SENDER}url = "{srv.url}"\ntimeout = 5\n')
         report = send_all(db, config, tmp_path, now=NOW + timedelta(minutes=6))
         assert report.messages_sent == 1 and len(srv.messages) == 1
 
@@ -250,7 +251,7 @@ def test_starttls_and_login_without_the_password_showing(db, tmp_path, certifica
         add_subscriber_row(s, "tls@example.com")
     with SmtpTestServer(tls="starttls", certificate=certificate, login=("mailer", PASSWORD)) as srv:
         env = {"PLANWATCH_SMTP_URL": srv.url, "PLANWATCH_SMTP_PASSWORD": PASSWORD}
-        config = make_config()
+        config = make_config(SENDER)
         transport = transport_from_config(
             config, tmp_path, env=env, ssl_context=client_context(certificate[0])
         )
@@ -285,7 +286,7 @@ def test_implicit_tls(db, tmp_path, certificate):
         add_subscriber_row(s, "tls@example.com")
     with SmtpTestServer(tls="implicit", certificate=certificate) as srv:
         assert srv.url.startswith("smtps://")
-        config = make_config()
+        config = make_config(SENDER)
         transport = transport_from_config(
             config, tmp_path, env={"PLANWATCH_SMTP_URL": srv.url}, ssl_context=client_context(certificate[0])
         )
@@ -298,7 +299,7 @@ def test_no_password_over_a_plain_connection_and_none_in_the_url(db, server, tmp
     with db.session() as s:
         seed_like_plans(s)
         add_subscriber_row(s, "plain@example.com")
-    config = make_config()
+    config = make_config(SENDER)
     env = {
         "PLANWATCH_SMTP_URL": f"smtp://mailer@127.0.0.1:{server.port}",
         "PLANWATCH_SMTP_PASSWORD": PASSWORD,
