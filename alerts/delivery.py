@@ -32,6 +32,7 @@ from sqlalchemy import select
 from alerts.digest import Digest, build_digest
 from alerts.identity import MailIdentity, SenderError, mail_identity
 from alerts.mime import build_message, recipient_address
+from alerts.operator import operator_alert_due, send_operator_alert
 from alerts.outbox import (
     LostRace,
     Recovery,
@@ -74,6 +75,7 @@ class DeliveryReport:
     failed: int = 0  # messages refused for good
     recovered: Recovery = field(default_factory=Recovery)
     failures: list[str] = field(default_factory=list)
+    operator_mails: int = 0  # source health mailed to [alerts] operator
 
     @property
     def messages(self) -> int:
@@ -93,6 +95,8 @@ class DeliveryReport:
             parts.append(f"{self.deferred} deferred")
         if self.failed:
             parts.append(f"{self.failed} refused")
+        if self.operator_mails:
+            parts.append("source health sent to the operator")
         if self.recovered.unconfirmed:
             parts.append(f"{self.recovered.unconfirmed} unconfirmed from an interrupted run")
         return ", ".join(parts)
@@ -221,7 +225,8 @@ def send_pending(
     batches = due_batches(
         db, now, frequencies=frequencies, subscriber_email=subscriber_email, ignore_backoff=ignore_backoff
     )
-    if not batches:
+    alert = operator_alert_due(db, config, now) if subscriber_email is None else None
+    if not batches and alert is None:
         return report
     own_transport = transport is None
     if transport is None:
@@ -239,6 +244,12 @@ def send_pending(
         return report
     try:
         _send_batches(db, config, transport, identity, batches, now, report)
+        if alert is not None:
+            problem = send_operator_alert(db, config, transport, identity, alert, now)
+            if problem:
+                report.failures.append(problem)
+            else:
+                report.operator_mails += 1
     finally:
         if own_transport:
             transport.close()

@@ -5,8 +5,9 @@ module reads them and turns each item into an ``Entry`` a template can print
 without further lookups: municipality and province, plan title, stage, event date,
 key figures, a two-line summary of the lead article, what changed (old → new) and a
 link to every source with its outlet. ``build_digest`` sorts a subscriber's entries
-into the sections new plans / updated plans / other news and adds the sources
-footer. Nothing here sends or marks anything.
+into the sections new plans / updated plans / other news. Source health is not
+here: it is for the operator (``alerts.operator``), not for subscribers. Nothing
+here sends or marks anything.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.labels import COUNT_FIELDS, COUNT_LABELS, FIELD_LABELS, labels_for, stage_label
-from alerts.source_health import SourceNote, source_notes
 from planwatch.config import Config
 from planwatch.records import date_with_precision
 from storage.models import Article, DigestItem, EventSource, Plan, PlanChange, PlanEvent, Subscriber
@@ -108,7 +108,6 @@ class Digest:
     new_plans: list[Entry] = field(default_factory=list)
     updated_plans: list[Entry] = field(default_factory=list)
     news: list[Entry] = field(default_factory=list)
-    source_notes: list[SourceNote] = field(default_factory=list)
 
     @property
     def entries(self) -> list[Entry]:
@@ -397,5 +396,4 @@ def build_digest(
     digest = Digest(email=subscriber.email, name=subscriber.name, language=subscriber.language, day=day)
     for entry in sort_entries(list(entries.values())):
         getattr(digest, SECTION_OF_KIND.get(entry.kind, "news")).append(entry)
-    digest.source_notes = source_notes(session, config, now=now, language=subscriber.language)
     return digest

@@ -91,7 +91,6 @@ TEXT: dict[str, dict[str, str]] = {
         "new_plans": "새 계획",
         "updated_plans": "변경된 계획",
         "news": "기타 관련 소식",
-        "sources_footer": "수집 상태",
         "stage": "단계",
         "event_date": "일자",
         "period": "기간",
@@ -100,8 +99,6 @@ TEXT: dict[str, dict[str, str]] = {
         "phase": "제{phase}기",
         "changes": "변경 내용",
         "sources": "출처",
-        "source_failed": "{source}: 수집 실패 ({since}) {message}",
-        "source_silent": "{source}: {since} 이후 새 기사 없음",
         "years": "{n}년",
         "unknown_outlet": "기사",
         "unsubscribe": "수신을 원하지 않으면 이 메일에 회신하거나 관리자에게 "
@@ -120,7 +117,6 @@ TEXT: dict[str, dict[str, str]] = {
         "new_plans": "New plans",
         "updated_plans": "Updated plans",
         "news": "Other relevant news",
-        "sources_footer": "Sources",
         "stage": "Stage",
         "event_date": "Date",
         "period": "Period",
@@ -129,8 +125,6 @@ TEXT: dict[str, dict[str, str]] = {
         "phase": "phase {phase}",
         "changes": "Changes",
         "sources": "Sources",
-        "source_failed": "{source}: failed ({since}) {message}",
-        "source_silent": "{source}: no new article since {since}",
         "years": "{n} years",
         "unknown_outlet": "article",
         "unsubscribe": "To stop these messages, reply to this one or ask the administrator to run "

@@ -88,7 +88,7 @@ class StoredJob:
 @click.pass_obj
 def status(app: Any, as_json: bool) -> None:
     """Show each job's next run and last outcome, and the sources failing or silent too long."""
-    from planwatch.runs import last_runs, run_key, skipped_counts, source_health
+    from planwatch.runs import ATTENTION, last_runs, run_key, skipped_counts, source_health
     from planwatch.service import desired_jobs
     from planwatch.service_lock import running_service
 
@@ -117,7 +117,7 @@ def status(app: Any, as_json: bool) -> None:
             "overruns": skipped.get((source, "overrun"), 0),
             "missed": skipped.get((source, "missed"), 0),
         })
-    attention = [h for h in health if h.state in ("failing", "silent")]
+    attention = [h for h in health if h.state in ATTENTION]
     if as_json:
         click.echo(json.dumps({
             "service": {"running": holder is not None, "holder": holder},
@@ -156,6 +156,8 @@ def read_stored_jobs(db: Any) -> dict[str, StoredJob]:
 
 
 def _print_status(config: Any, holder: str | None, rows: list[dict[str, Any]], attention: list[Any]) -> None:
+    from alerts.source_health import user_reason
+
     tz = ZoneInfo(config.service.timezone)
     out = Console()
     out.print(f"service: [green]running[/] ({holder})" if holder else "service: [yellow]not running[/]",
@@ -192,8 +194,8 @@ def _print_status(config: Any, holder: str | None, rows: list[dict[str, Any]], a
     out.print("sources needing attention:", highlight=False)
     for h in attention:
         since = _when(h.since.isoformat() if h.since else None, tz)
-        state = f"[red]{h.state}[/]" if h.state == "failing" else f"[yellow]{h.state}[/]"
-        reason = f": {escape(h.message)}" if h.message else ""
+        state = f"[red]{h.state}[/]" if h.state in ("failing", "failed") else f"[yellow]{h.state}[/]"
+        reason = f": {escape(user_reason(h.message, h.last_outcome or '', 'en'))} ({escape(h.message)})" if h.message else ""
         out.print(f"  {escape(h.source)} {state} since {since} (last outcome {h.last_outcome}){reason}",
                   highlight=False)
 
