@@ -152,6 +152,7 @@ def due_batches(
     frequencies: Iterable[str],
     subscriber_email: str | None = None,
     ignore_backoff: bool = False,
+    immediate_cap: int | None = None,
 ) -> list[Batch]:
     """One batch per subscriber with something due.
 
@@ -172,8 +173,11 @@ def due_batches(
             due = due_deliveries(session, s.id, now, ignore_backoff=ignore_backoff)
             if s.frequency not in wanted:
                 due = [d for d in due if d.attempts > 0]
-            if s.frequency == "immediate":  # one message per new plan or update
-                batches.extend(Batch(_recipient(s), [d.id], [d.item_id]) for d in due)
+            if s.frequency == "immediate":  # one message per new plan or update, up to the cap
+                single, rest = (due, []) if immediate_cap is None else (due[:immediate_cap], due[immediate_cap:])
+                batches.extend(Batch(_recipient(s), [d.id], [d.item_id]) for d in single)
+                if rest:  # beyond the cap, one digest of the rest
+                    batches.append(Batch(_recipient(s), [d.id for d in rest], [d.item_id for d in rest]))
             elif due:
                 batches.append(Batch(_recipient(s), [d.id for d in due], [d.item_id for d in due]))
     return batches
@@ -186,7 +190,12 @@ def _items(session, item_ids: list[int]) -> list[DigestItem]:
 
 
 def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, RenderedDigest] | None:
-    """The digest and its rendering for one batch; None (and the deliveries dropped) if nothing is left."""
+    """The digest and its rendering for one batch; None (and the deliveries dropped) if nothing is left.
+
+    A digest whose HTML would pass ``alerts.max_digest_bytes`` (Gmail clips at about
+    102 KB, cutting off the footer) keeps its first entries and says how many more
+    follow; the batch then holds only the deliveries shown, the others stay queued.
+    """
     day = local_time(now, config).date()
     with db.session() as session:
         subscriber = session.get(Subscriber, batch.recipient.id)
@@ -200,7 +209,28 @@ def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, Re
                 session, batch.delivery_ids, "the plan or article of this item no longer exists"
             )
             return None
-    return digest, render_digest(digest, config.digest.template_dir)
+    digest.more_url = config.web.base_url
+    rendered = fit_to_size(digest, config)
+    shown = set(digest.item_ids)
+    if len(shown) < len(batch.item_ids):
+        kept = [(d, i) for d, i in zip(batch.delivery_ids, batch.item_ids, strict=True) if i in shown]
+        batch.delivery_ids = [d for d, _ in kept]
+        batch.item_ids = [i for _, i in kept]
+    return digest, rendered
+
+
+def fit_to_size(digest: Digest, config: Config) -> RenderedDigest:
+    """Render; while the HTML is over the limit, keep fewer entries (at least one)."""
+    limit = config.alerts.max_digest_bytes
+    rendered = render_digest(digest, config.digest.template_dir)
+    size = len(rendered.html.encode("utf-8"))
+    while size > limit and len(digest.entries) > 1:
+        count = len(digest.entries)
+        estimate = int(count * limit / size * 0.95)  # entries are about the same size
+        digest.keep_first(max(1, min(count - 1, estimate)))
+        rendered = render_digest(digest, config.digest.template_dir)
+        size = len(rendered.html.encode("utf-8"))
+    return rendered
 
 
 def send_pending(
@@ -223,7 +253,12 @@ def send_pending(
         report.recovered = recover_in_flight(session, config, now)
         report.items += report.recovered.items
     batches = due_batches(
-        db, now, frequencies=frequencies, subscriber_email=subscriber_email, ignore_backoff=ignore_backoff
+        db,
+        now,
+        frequencies=frequencies,
+        subscriber_email=subscriber_email,
+        ignore_backoff=ignore_backoff,
+        immediate_cap=config.alerts.immediate_cap,
     )
     alert = operator_alert_due(db, config, now) if subscriber_email is None else None
     if not batches and alert is None:
@@ -400,4 +435,5 @@ def preview_digest(
         digest = build_digest(session, subscriber, _items(session, batch.item_ids), config, now=now, day=day)
     if digest is None:
         return None
-    return batch.recipient.email, digest, render_digest(digest, config.digest.template_dir)
+    digest.more_url = config.web.base_url
+    return batch.recipient.email, digest, fit_to_size(digest, config)

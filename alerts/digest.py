@@ -96,6 +96,15 @@ class Entry:
             return f"{self.municipality} ({self.province})"
         return self.municipality or self.province or ""
 
+    @property
+    def subject_name(self) -> str:
+        """``수원시 4차 산업혁명 기본계획``: the city, then the plan (or the article's title)."""
+        title = self.plan_title or self.headline or ""
+        city = self.municipality or self.province or ""
+        if city and city not in title:
+            return f"{city} {title}".strip()
+        return title or city
+
 
 @dataclass
 class Digest:
@@ -108,10 +117,22 @@ class Digest:
     new_plans: list[Entry] = field(default_factory=list)
     updated_plans: list[Entry] = field(default_factory=list)
     news: list[Entry] = field(default_factory=list)
+    more: int = 0  # entries left out to keep the message small; they follow in the next one
+    more_url: str | None = None  # where to see everything now: the web desk's plan list
 
     @property
     def entries(self) -> list[Entry]:
         return [*self.new_plans, *self.updated_plans, *self.news]
+
+    def keep_first(self, n: int) -> None:
+        """Keep the first ``n`` entries (in section order), counting the rest in ``more``."""
+        kept = 0
+        for key in SECTIONS:
+            section: list[Entry] = getattr(self, key)
+            room = max(0, n - kept)
+            self.more += max(0, len(section) - room)
+            del section[room:]
+            kept += len(section)
 
     @property
     def item_ids(self) -> list[int]:

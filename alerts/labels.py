@@ -107,6 +107,10 @@ TEXT: dict[str, dict[str, str]] = {
         "subject_new": "새 계획 {n}건",
         "subject_updated": "변경 {n}건",
         "subject_news": "소식 {n}건",
+        "subject_update_mark": "변경",
+        "subject_more": "외 {n}건",
+        "more": "외 {n}건은 메일이 너무 길어지지 않도록 다음 메일로 보냅니다.",
+        "more_link": "지금 전체 목록 보기",
         "none": "없음",
     },
     "en": {
@@ -133,6 +137,10 @@ TEXT: dict[str, dict[str, str]] = {
         "subject_new": "new plans: {n}",
         "subject_updated": "updated: {n}",
         "subject_news": "news: {n}",
+        "subject_update_mark": "updated",
+        "subject_more": "{n} more",
+        "more": "And {n} more, sent in the next message to keep this one short.",
+        "more_link": "See the full list now",
         "none": "none",
     },
 }

@@ -349,7 +349,9 @@ def test_immediate_and_scheduled_frequencies(db, server, tmp_path):
     assert sorted(recipients) == ["each-run@example.com"] + ["now@example.com"] * 5  # one per item vs one per run
     assert report.messages_sent == 6
     immediate = [m for m in server.messages if m.rcpt_tos == ["now@example.com"]]
-    assert {m.message["Subject"] for m in immediate} == {"[planwatch] 새 계획 1건 — 2026-11-22"}
+    subjects = {m.message["Subject"] for m in immediate}  # one per plan, each naming its city and stage
+    assert len(subjects) == 5 and "[planwatch] 시흥시 스마트도시계획 — 업무협약" in subjects
+    assert all(any(city in s for city in ("안양시", "부천시", "광양시", "대전광역시", "시흥시")) for s in subjects)
     assert len({m.message.get_body(("plain",)).get_content() for m in immediate}) == 5  # a plan each
     send_pending(db, config, tmp_path, now=NOW, frequencies=("daily",), env={})
     assert [r for m in server.messages for r in m.rcpt_tos][6:] == ["daily@example.com"]

@@ -112,7 +112,7 @@ def test_updated_plan_shows_old_and_new_values(db):
         ("기간", "없음", "2018–2022"),
     ]
     r = render_digest(d)
-    assert r.subject == "[planwatch] 변경 1건 — 2026-11-22"
+    assert r.subject == "[planwatch] 대전광역시 대전 4차 산업혁명 기본계획 — 확정 (변경)"  # one entry: named
     assert "중간보고회 → 확정" in r.html and "중간보고회 → 확정" in r.text
     assert "12 → 17" in r.text and "변경된 계획" in r.html and "새 계획" not in r.html
 
