@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -204,7 +204,7 @@ def add_subscriber(
         raise SubscriberError(f"unknown language {language!r} (expected one of: {', '.join(LANGUAGES)})")
     filters = validate_filters(provinces, municipalities, events, keywords)
     if find_subscriber(session, address) is not None:
-        raise SubscriberError(f"{address} is already subscribed (remove it first to change its filters)")
+        raise SubscriberError(f"{address} is already subscribed (change it with `planwatch subscribers edit {address}`)")
     subscriber = Subscriber(
         email=address,
         name=clean_text(name) or None,
@@ -225,6 +225,65 @@ def _require(session: Session, email: str) -> Subscriber:
     subscriber = find_subscriber(session, email)
     if subscriber is None:
         raise SubscriberError(f"{clean_text(email)} is not subscribed")
+    return subscriber
+
+
+def edit_subscriber(
+    session: Session,
+    email: str,
+    *,
+    new_email: str | None = None,
+    name: str | None = None,
+    provinces: Iterable[str] | None = None,
+    municipalities: Iterable[str] | None = None,
+    events: Iterable[str] | None = None,
+    keywords: Iterable[str] | None = None,
+    frequency: str | None = None,
+    language: str | None = None,
+) -> Subscriber:
+    """Change what is given (None: keep it); queued items stay queued.
+
+    A filter given as an empty list clears it. A new address also clears a recorded
+    permanent failure and queues again what was refused for the old address, which
+    never reached anyone.
+    """
+    subscriber = _require(session, email)
+    if frequency is not None and frequency not in FREQUENCIES:
+        raise SubscriberError(f"unknown frequency {frequency!r} (expected one of: {', '.join(FREQUENCIES)})")
+    if language is not None and language not in LANGUAGES:
+        raise SubscriberError(f"unknown language {language!r} (expected one of: {', '.join(LANGUAGES)})")
+    current = filters_of(subscriber)
+    filters = validate_filters(
+        current.provinces if provinces is None else provinces,
+        current.municipalities if municipalities is None else municipalities,
+        current.events if events is None else events,
+        current.keywords if keywords is None else keywords,
+    )
+    if new_email is not None:
+        address = normalize_email(new_email)
+        other = find_subscriber(session, address)
+        if other is not None and other.id != subscriber.id:
+            raise SubscriberError(f"{address} is already subscribed")
+        if address != subscriber.email:
+            subscriber.email = address
+            if subscriber.permanent_failure:
+                subscriber.permanent_failure = None
+                session.execute(
+                    update(Delivery)
+                    .where(Delivery.subscriber_id == subscriber.id, Delivery.status == "failed")
+                    .values(status="queued", attempts=0, next_attempt_at=None, message_id=None, error=None)
+                )
+    if name is not None:
+        subscriber.name = clean_text(name) or None
+    subscriber.provinces = list(filters.provinces)
+    subscriber.municipalities = list(filters.municipalities)
+    subscriber.events = list(filters.events)
+    subscriber.keywords = list(filters.keywords)
+    if frequency is not None:
+        subscriber.frequency = frequency
+    if language is not None:
+        subscriber.language = language
+    session.flush()
     return subscriber
 
 
