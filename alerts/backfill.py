@@ -51,19 +51,25 @@ class Match:
 
 
 def filter_matches(
-    session: Session, filters: SubscriberFilters, *, days: int, now: datetime, language: str = DEFAULT_LANGUAGE
+    session: Session,
+    filters: SubscriberFilters,
+    *,
+    days: int,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+    fanned_out_only: bool = False,
 ) -> list[Match]:
-    """Stored plan items of the last ``days`` days that pass ``filters``, newest event first."""
+    """Stored plan items of the last ``days`` days that pass ``filters``, newest event first.
+
+    ``fanned_out_only``: leave out items not queued yet (the next run fans them out to everyone).
+    """
     if days <= 0:
         return []
     since = now - timedelta(days=days)
-    items = list(
-        session.scalars(
-            select(DigestItem)
-            .where(DigestItem.kind.in_(PLAN_KINDS), DigestItem.created_at >= since)
-            .order_by(DigestItem.id)
-        )
-    )
+    query = select(DigestItem).where(DigestItem.kind.in_(PLAN_KINDS), DigestItem.created_at >= since)
+    if fanned_out_only:
+        query = query.where(DigestItem.queued_at.is_not(None))
+    items = list(session.scalars(query.order_by(DigestItem.id)))
     entries = build_entries(session, items, language)
     kept = [entry for entry in entries.values() if matches(filters, entry)]
     return [Match(entry.item_id, entry) for entry in sort_entries(kept)]
@@ -71,7 +77,9 @@ def filter_matches(
 
 def backfill(session: Session, subscriber: Subscriber, *, days: int, now: datetime) -> int:
     """Queue the matching stored plans for ``subscriber``; returns how many were queued."""
-    found = filter_matches(session, filters_of(subscriber), days=days, now=now, language=subscriber.language)
+    found = filter_matches(
+        session, filters_of(subscriber), days=days, now=now, language=subscriber.language, fanned_out_only=True
+    )
     rows = [
         {"subscriber_id": subscriber.id, "item_id": m.item_id, "status": "queued", "attempts": 0, "created_at": now}
         for m in found

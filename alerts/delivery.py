@@ -76,6 +76,8 @@ class DeliveryReport:
     recovered: Recovery = field(default_factory=Recovery)
     failures: list[str] = field(default_factory=list)
     operator_mails: int = 0  # source health mailed to [alerts] operator
+    refused: list[str] = field(default_factory=list)  # recipients whose message was refused for good
+    deferred_to: list[str] = field(default_factory=list)  # recipients whose message waits for a retry
 
     @property
     def messages(self) -> int:
@@ -92,9 +94,9 @@ class DeliveryReport:
         else:
             parts.append(f"{self.items} items")
         if self.deferred:
-            parts.append(f"{self.deferred} deferred")
+            parts.append(f"{self.deferred} deferred{_names(self.deferred_to)}")
         if self.failed:
-            parts.append(f"{self.failed} refused")
+            parts.append(f"{self.failed} refused{_names(self.refused)}")
         if self.operator_mails:
             parts.append("source health sent to the operator")
         if self.recovered.unconfirmed:
@@ -103,6 +105,15 @@ class DeliveryReport:
 
     # kept short for callers that want the one line under another name
     summary = summary_line
+
+
+def _names(addresses: list[str], shown: int = 3) -> str:
+    """`` (a@x.kr, b@y.kr and 2 more)``: who it was, in a summary line."""
+    unique = list(dict.fromkeys(addresses))
+    if not unique:
+        return ""
+    more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
+    return f" ({', '.join(unique[:shown])}{more})"
 
 
 @dataclass(frozen=True)
@@ -347,11 +358,13 @@ def _send_batches(
             transport.send(envelope)
         except TransportUnavailable as exc:
             _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
+            report.deferred_to.append(batch.recipient.email)
             rest = [d for later in batches[index + 1 :] for d in later.delivery_ids]
             if rest:
                 with db.session() as session:
                     defer(session, None, config, now, str(exc), delivery_ids=rest)
                 report.deferred += len(batches) - index - 1
+                report.deferred_to.extend(later.recipient.email for later in batches[index + 1 :])
             return
         except PermanentFailure as exc:
             with db.session() as session:
@@ -364,16 +377,19 @@ def _send_batches(
                     address_refused=exc.address_refused,
                 )
             report.failed += 1
+            report.refused.append(batch.recipient.email)
             report.failures.append(f"{batch.recipient.email}: {exc}")
             continue
         except TemporaryFailure as exc:
             _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
+            report.deferred_to.append(batch.recipient.email)
             continue
         except Exception as exc:  # a bug or an unforeseen library error: keep the items, say so
             log.exception("sending to %s failed unexpectedly", batch.recipient.email)
             _deferred(
                 db, config, now, report, message_id, f"{batch.recipient.email}: {type(exc).__name__}: {exc}"
             )
+            report.deferred_to.append(batch.recipient.email)
             continue
         with db.session() as session:
             report.items += mark_sent(session, message_id, now)

@@ -90,7 +90,7 @@ def run_crawl(
     finally:
         context.close()
     if outbox is not None:
-        summary.digest = _send_immediate(config, db_url, Path(outbox))
+        summary.digest, summary.digest_refused = _send_immediate(config, db_url, Path(outbox))
     return summary
 
 
@@ -156,8 +156,8 @@ def _crawl_one_after_another(process, spider_classes, context) -> None:  # type:
         chain.addCallback(start, spider_class)
 
 
-def _send_immediate(config: Config, db_url: str, outbox: Path) -> str | None:
-    """Hand new items to immediate subscribers (the digest itself is the scheduler's job)."""
+def _send_immediate(config: Config, db_url: str, outbox: Path) -> tuple[str | None, list[str]]:
+    """Hand new items to immediate subscribers; the summary line and who was refused (with the reply)."""
     from alerts.delivery import queue_and_send_immediate
     from storage.db import open_database
 
@@ -166,5 +166,5 @@ def _send_immediate(config: Config, db_url: str, outbox: Path) -> str | None:
         report = queue_and_send_immediate(database, config, outbox)
     finally:
         database.dispose()
-    line = getattr(report, "summary_line", None)
-    return line() if callable(line) else None
+    refused = [line for line in report.failures if line.split(":", 1)[0] in set(report.refused)]
+    return report.summary_line(), refused

@@ -62,7 +62,7 @@ class App:
     def __init__(self, db, config, outbox):
         self.config, self.db_url, self.outbox, self._db = config, db.url, outbox, db
 
-    def database(self):
+    def database(self, **_options):
         return self._db
 
 

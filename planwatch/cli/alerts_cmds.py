@@ -37,8 +37,8 @@ stderr = Console(stderr=True)
 LIST_HELP = "repeat the option or separate values with commas"
 
 
-def _session(app):
-    return app.database().session()
+def _session(app, *, create: bool = True):
+    return app.database(create=create).session()
 
 
 @click.group()
@@ -242,7 +242,7 @@ def list_(app, as_json: bool) -> None:
     """Show every subscriber, its filters, what is pending and any permanent delivery failure."""
     from alerts.subscriber_io import record_of
 
-    with _session(app) as session:
+    with _session(app, create=False) as session:
         rows = list_subscribers(session)
     if as_json:
         records = [
@@ -341,7 +341,7 @@ def export(app, file: str, fmt: str | None) -> None:
     from alerts.subscriber_io import export_records
 
     fmt = fmt or ("json" if file == "-" else _format_of(file, None))
-    with _session(app) as session:
+    with _session(app, create=False) as session:
         rows = list_subscribers(session)
     text = export_records(rows, fmt)
     if file == "-":

@@ -65,6 +65,17 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
     failed = summary.failures()
     if failed and len(failed) == len(summary.sources):
         raise click.ClickException(f"every source failed ({len(failed)} of {len(summary.sources)})")
+    refused_exit(summary.digest_refused)
+
+
+def refused_exit(refused: list[str]) -> None:
+    """Each recipient the server refused for good, on stderr, then exit 1 naming them."""
+    if not refused:
+        return
+    for line in refused:
+        click.echo(f"digest refused: {line}", err=True)
+    who = ", ".join(line.split(":", 1)[0] for line in refused[:3]) + (" …" if len(refused) > 3 else "")
+    raise click.ClickException(f"the digest was refused for {len(refused)} recipients ({who})")
 
 
 def summary_table(first_rows: list[tuple[str, object]], summary) -> tuple[Table, list[tuple[str, object]]]:  # type: ignore[no-untyped-def]

@@ -73,6 +73,10 @@ def replay(app, paths: tuple[Path, ...], no_digest: bool) -> None:
         raise click.ClickException(f"storing stopped: {exc}") from None
     report = None if no_digest else _send_digest(app)
     _print_summary(summary, report)
+    if report is not None and report.refused:
+        from planwatch.cli.crawl_cmds import refused_exit
+
+        refused_exit([line for line in report.failures if line.split(":", 1)[0] in set(report.refused)])
 
 
 def _send_digest(app):
@@ -179,7 +183,7 @@ def plans(app, as_json: bool) -> None:
     """The stored plans, each with its timeline of events and their sources."""
     from storage.views import load_plans
 
-    with app.database().session() as session:
+    with app.database(create=False).session() as session:
         views = load_plans(session)
         data = [v.to_json() for v in views]
     if as_json:
