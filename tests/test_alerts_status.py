@@ -121,3 +121,14 @@ def test_a_replay_whose_digest_was_refused_exits_1_naming_the_recipient(tmp_path
     assert "1 refused (nobody@example.kr)" in result.output
     assert "digest refused: nobody@example.kr: nobody@example.kr refused: 550 5.1.1 unknown user" in result.output
     assert "the digest was refused for 1 recipients (nobody@example.kr)" in result.output
+
+
+def test_outbox_files_and_subscribers_list_carry_the_zone(db, tmp_path):
+    with db.session() as s:
+        seed_like_plans(s)
+        add_subscriber_row(s, "file@example.kr", frequency="run")
+    assert cli(tmp_path, db.url, "digest").exit_code == 0
+    (eml,) = (tmp_path / "outbox").glob("*.eml")
+    assert re.match(r"\d{8}-\d{6}\+0900-file@example\.kr-[0-9a-f]{10}\.eml$", eml.name), eml.name
+    listed = cli(tmp_path, db.url, "subscribers", "list", env={"COLUMNS": "200"})
+    assert re.search(r"last \d{4}-\d\d-\d\d \d\d:\d\d \+09:00", listed.output), listed.output

@@ -6,6 +6,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from rich import box
@@ -259,7 +260,7 @@ def list_(app, as_json: bool) -> None:
     if not rows:
         stdout.print("no subscribers yet (the configured digest.recipients are added on the first run)")
         return
-    stdout.print(_table(rows))
+    stdout.print(_table(rows, ZoneInfo(app.config.digest.timezone)))
     failing = [r for r in rows if r.permanent_failure]
     if failing:
         stdout.print(
@@ -286,7 +287,14 @@ def _filters_text(provinces, municipalities, events, keywords) -> str:
     return "; ".join(parts) or "everything"
 
 
-def _table(rows: list[SubscriberRow]) -> Table:
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    """A stored (naive UTC) time in the digest's zone, with its offset: ``2026-11-22 09:30 +09:00``."""
+    local = moment.replace(tzinfo=timezone.utc).astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+
+
+def _table(rows: list[SubscriberRow], zone: ZoneInfo) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("subscriber", no_wrap=True)
     table.add_column("sends", no_wrap=True)
@@ -303,7 +311,7 @@ def _table(rows: list[SubscriberRow]) -> Table:
         else:
             status = Text("active" if r.active else "paused", style="green" if r.active else "yellow")
         if r.last_sent:
-            status.append(f"\nlast {r.last_sent:%Y-%m-%d}", style="dim")
+            status.append(f"\nlast {_local(r.last_sent, zone)}", style="dim")
         table.add_row(
             who,
             f"{r.frequency}, {r.language}",
