@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from alerts.channels import ChannelTransport, channel_text, is_channel_address, sync_channels
 from alerts.digest import Digest, build_digest
 from alerts.identity import MailIdentity, SenderError, mail_identity
 from alerts.mime import build_message, recipient_address
@@ -76,6 +77,7 @@ class DeliveryReport:
     recovered: Recovery = field(default_factory=Recovery)
     failures: list[str] = field(default_factory=list)
     operator_mails: int = 0  # source health mailed to [alerts] operator
+    notifications: int = 0  # messages handed to [[channel]] services
     refused: list[str] = field(default_factory=list)  # recipients whose message was refused for good
     deferred_to: list[str] = field(default_factory=list)  # recipients whose message waits for a retry
 
@@ -89,6 +91,8 @@ class DeliveryReport:
             parts.append(f"{self.messages_sent} sent")
         if self.messages_written:
             parts.append(f"{self.messages_written} written to the outbox")
+        if self.notifications:
+            parts.append(f"{self.notifications} channel notifications")
         if not parts:
             parts.append("nothing to send")
         else:
@@ -146,9 +150,10 @@ def local_time(now: datetime, config: Config) -> datetime:
 
 
 def prepare_queue(db, config: Config, now: datetime) -> int:
-    """Default subscribers, then fan-out of new items; returns deliveries queued."""
+    """Default subscribers and the configured channels, then fan-out of new items; returns deliveries queued."""
     with db.session() as session:
         ensure_default_subscribers(session, config, now)
+        sync_channels(session, config)
         return queue_new_items(session, now)
 
 
@@ -291,11 +296,9 @@ def send_pending(
     try:
         _send_batches(db, config, transport, identity, batches, now, report)
         if alert is not None:
-            problem = send_operator_alert(db, config, transport, identity, alert, now)
-            if problem:
-                report.failures.append(problem)
-            else:
-                report.operator_mails += 1
+            delivered, problems = send_operator_alert(db, config, transport, identity, alert, now)
+            report.operator_mails += delivered
+            report.failures.extend(problems)
     finally:
         if own_transport:
             transport.close()
@@ -312,7 +315,14 @@ def _send_batches(
     report: DeliveryReport,
 ) -> None:
     sender = identity.sender
+    mail_transport = transport
+    channels = ChannelTransport(config.channel)
+    skipped: set[int] = set()  # mail batches already deferred because the mail server is unavailable
     for index, batch in enumerate(batches):
+        if id(batch) in skipped:
+            continue
+        to_channel = is_channel_address(batch.recipient.email)
+        transport = channels if to_channel else mail_transport
         try:
             composed = compose(db, config, batch, now)
         except RenderError as exc:
@@ -351,21 +361,22 @@ def _send_batches(
         except LostRace as exc:
             log.info("skipping %s: %s", batch.recipient.email, exc)
             continue
-        envelope = OutgoingEnvelope(
-            message, rendered.html, identity.envelope_sender, recipient.addr_spec, message_id, path
-        )
+        body = channel_text(digest) if to_channel else rendered.html  # a chat gets short text
+        envelope = OutgoingEnvelope(message, body, identity.envelope_sender, recipient.addr_spec, message_id, path)
         try:
             transport.send(envelope)
         except TransportUnavailable as exc:
             _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
             report.deferred_to.append(batch.recipient.email)
-            rest = [d for later in batches[index + 1 :] for d in later.delivery_ids]
+            later_mail = [b for b in batches[index + 1 :] if not is_channel_address(b.recipient.email)]
+            rest = [d for later in later_mail for d in later.delivery_ids]
             if rest:
                 with db.session() as session:
                     defer(session, None, config, now, str(exc), delivery_ids=rest)
-                report.deferred += len(batches) - index - 1
-                report.deferred_to.extend(later.recipient.email for later in batches[index + 1 :])
-            return
+                report.deferred += len(later_mail)
+                report.deferred_to.extend(later.recipient.email for later in later_mail)
+            skipped.update(id(b) for b in later_mail)
+            continue  # no more mail in this run; channels go on
         except PermanentFailure as exc:
             with db.session() as session:
                 fail(
@@ -393,7 +404,9 @@ def _send_batches(
             continue
         with db.session() as session:
             report.items += mark_sent(session, message_id, now)
-        if transport.name == "file":
+        if to_channel:
+            report.notifications += 1
+        elif transport.name == "file":
             report.messages_written += 1
         else:
             report.messages_sent += 1

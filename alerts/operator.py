@@ -1,7 +1,8 @@
 """The operator's mail: which sources fail or went silent, in Korean and English.
 
 Source health never goes into subscribers' digests (a reader cannot fix a crawl);
-it goes to ``[alerts] operator`` when it changes: a source starts failing or goes
+it goes to ``[alerts] operator`` (and to every ``[[channel]]`` with ``operator = true``)
+when it changes: a source starts failing or goes
 silent, or gets well again. Each sent state is recorded as a ``source_runs`` row
 (job ``operator_mail``) holding the state's key, so the same state is mailed once;
 a mail that could not be handed over is not recorded and is tried again next run.
@@ -18,6 +19,7 @@ from zoneinfo import ZoneInfo
 from markupsafe import escape
 from sqlalchemy import select
 
+from alerts.channels import ChannelTransport
 from alerts.identity import MailIdentity
 from alerts.mime import build_message, recipient_address
 from alerts.source_health import SourceNote, source_notes
@@ -91,7 +93,7 @@ def _last_key(session) -> str | None:
 
 def operator_alert_due(db, config: Config, now: datetime) -> OperatorAlert | None:
     """The alert to send now, or None: no operator, or nothing changed since the last one."""
-    if config.alerts.operator is None:
+    if config.alerts.operator is None and not any(c.operator for c in config.channel):
         return None
     with db.session() as session:
         notes = source_notes(session, config, now=now)
@@ -106,11 +108,44 @@ def operator_alert_due(db, config: Config, now: datetime) -> OperatorAlert | Non
 
 def send_operator_alert(
     db, config: Config, transport: Transport, identity: MailIdentity, alert: OperatorAlert, now: datetime
-) -> str | None:
-    """Hand the alert over and record it; returns a failure line, or None when it went out."""
-    operator = config.alerts.operator
-    assert operator is not None
+) -> tuple[int, list[str]]:
+    """Hand the alert to the operator's address and operator channels; record it once one took it.
+
+    Returns how many targets took it and one line per target that did not.
+    """
+    problems: list[str] = []
+    delivered = 0
     zone = ZoneInfo(config.digest.timezone)
+    if config.alerts.operator is not None:
+        problem = _mail_operator(config.alerts.operator, transport, identity, alert, now, zone)
+        if problem:
+            problems.append(problem)
+        else:
+            delivered += 1
+    channels = [c for c in config.channel if c.operator]
+    if channels:
+        sender = ChannelTransport(channels)
+        for channel in channels:
+            try:
+                sender.notify(channel.name, alert.subject(), alert.text(zone))
+                delivered += 1
+            except DeliveryError as exc:
+                problems.append(f"operator {exc}")
+    if delivered:
+        with db.session() as session:
+            session.add(
+                SourceRun(
+                    source=OPERATOR_SOURCE, job=OPERATOR_JOB, started_at=now, finished_at=now, outcome="ok",
+                    message=alert.key,
+                )
+            )
+        log.info("source health sent to %d operator targets: %s", delivered, alert.key or "all well")
+    return delivered, problems
+
+
+def _mail_operator(
+    operator: str, transport: Transport, identity: MailIdentity, alert: OperatorAlert, now: datetime, zone: ZoneInfo
+) -> str | None:
     message_id = identity.new_message_id()
     local = now.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone)
     message = build_message(
@@ -131,12 +166,4 @@ def send_operator_alert(
         transport.send(envelope)
     except DeliveryError as exc:
         return f"operator {operator}: {exc}"
-    with db.session() as session:
-        session.add(
-            SourceRun(
-                source=OPERATOR_SOURCE, job=OPERATOR_JOB, started_at=now, finished_at=now, outcome="ok",
-                message=alert.key,
-            )
-        )
-    log.info("source health mailed to %s: %s", operator, alert.key or "all well")
     return None

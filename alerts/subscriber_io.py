@@ -145,7 +145,7 @@ def _import_one(session: Session, record: dict[str, Any]) -> tuple[str, str]:
     email = str(record.get("email") or "").strip()
     if not email:
         raise SubscriberError("no email")
-    wanted = {
+    wanted: dict[str, Any] = {
         "name": (record.get("name") or None),
         "frequency": record.get("frequency") or DEFAULT_FREQUENCY,
         "language": record.get("language") or DEFAULT_LANGUAGE,

@@ -35,6 +35,9 @@ DEFAULT_LANGUAGE = "ko"
 # though email-validator refuses dotless and special-use domains.
 LOCAL_DOMAINS: tuple[str, ...] = ("localhost",)
 
+# ``[[channel]]`` rows (alerts.channels) are subscribers at this reserved domain; they are not people.
+CHANNEL_DOMAIN = "channels.invalid"
+
 MAX_NAME = 200
 MAX_KEYWORD = 100
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -325,7 +328,8 @@ def list_subscribers(session: Session) -> list[SubscriberRow]:
         ).all()
     )
     rows = []
-    for s in session.scalars(select(Subscriber).order_by(Subscriber.email)):
+    people = select(Subscriber).where(~Subscriber.email.like(f"%@{CHANNEL_DOMAIN}")).order_by(Subscriber.email)
+    for s in session.scalars(people):
         rows.append(
             SubscriberRow(
                 email=s.email,
@@ -349,7 +353,8 @@ def ensure_default_subscribers(session: Session, config: Config, now: datetime |
     unique address keeps one row each (the loser's flush fails and is rolled back to
     the savepoint).
     """
-    if session.scalar(select(func.count()).select_from(Subscriber)):
+    people = select(func.count()).select_from(Subscriber).where(~Subscriber.email.like(f"%@{CHANNEL_DOMAIN}"))
+    if session.scalar(people):
         return []
     added: list[str] = []
     for recipient in config.digest.recipients:

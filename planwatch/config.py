@@ -489,6 +489,37 @@ class AlertsSettings(_Section):
             raise ValueError(str(exc)) from None
 
 
+class ChannelConfig(_Section):
+    """``[[channel]]``: an Apprise URL (Slack, Teams, Telegram, Discord, json://...) with a subscriber's filters."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    url: str = Field(repr=False)  # often holds a token: never printed
+    provinces: list[str] = Field(default_factory=list)
+    municipalities: list[str] = Field(default_factory=list)
+    events: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    language: Literal["ko", "en"] = "ko"
+    immediate: bool = True  # new plans and updates, one notification each (up to alerts.immediate_cap)
+    operator: bool = False  # the source-health alerts too
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_url(cls, v: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9+.\-]*://\S+$", v.strip(), re.I):
+            raise ValueError("must be an Apprise URL like 'slack://…', 'tgram://…' or 'json://host:port/path'")
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _filters_known(self) -> ChannelConfig:
+        from alerts.subscribers import SubscriberError, validate_filters
+
+        try:
+            validate_filters(self.provinces, self.municipalities, self.events, self.keywords)
+        except SubscriberError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
+
 class Config(_Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
     source: list[Source] = Field(default_factory=list)
@@ -498,6 +529,7 @@ class Config(_Section):
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
     alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     web: WebConfig = Field(default_factory=WebConfig)
+    channel: list[ChannelConfig] = Field(default_factory=list)
     path: str | None = None  # where it was loaded from; None for the embedded defaults
 
     @model_validator(mode="after")
@@ -507,6 +539,10 @@ class Config(_Section):
             if s.name in seen:
                 raise ValueError(f"two sources are named {s.name!r}")
             seen.add(s.name)
+        names = [c.name for c in self.channel]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"two channels are named {twice[0]!r}")
         return self
 
     @property
@@ -578,6 +614,7 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "distributed": DistributedSettings,
     "alerts": AlertsSettings,
     "web": WebConfig,
+    "channel": ChannelConfig,
 }
 
 
