@@ -43,19 +43,24 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
                               as_json=as_json)
         return
     from crawler.runner import CrawlError, run_crawl
+    from planwatch.cli.progress import CrawlProgress
+    from planwatch.logs import hide_summarised
     from storage.db import StorageError
 
     config = app.config
+    hide_summarised()  # a failed source is named once, in the summary
     try:
-        summary = run_crawl(
-            config,
-            app.db_url,
-            list(source_names) or None,
-            record_dir=record_dir,
-            outbox=None if no_digest else app.outbox,
-            max_pages=max_pages,
-            record_runs=True,
-        )
+        with CrawlProgress() as progress:
+            summary = run_crawl(
+                config,
+                app.db_url,
+                list(source_names) or None,
+                record_dir=record_dir,
+                outbox=None if no_digest else app.outbox,
+                max_pages=max_pages,
+                record_runs=True,
+                progress=None if as_json else progress.update,
+            )
     except (CrawlError, StorageError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
