@@ -198,3 +198,24 @@ def test_a_localhost_sender_through_an_environment_relay_sends_nothing_and_keeps
             now=NOW + timedelta(minutes=1), env={},
         )
         assert later.messages_sent == 1 and later.items == 5
+
+
+def test_the_operator_message_parses_strictly_too(db, tmp_path):
+    from storage.models import SourceRun
+
+    with db.session() as s:
+        s.add(SourceRun(source="gone", started_at=NOW, finished_at=NOW, outcome="unreachable",
+                        message="cannot reach host 127.0.0.1:8099 (connection refused)"))
+    sources = '[[source]]\nname = "gone"\ntype = "feed"\nurl = "https://gone.example.kr/rss"\n'
+    with SmtpTestServer() as server:
+        config = make_config(
+            f'[smtp]\nurl = "{server.url}"\nsender = "planwatch <{sender_of_length(120)}>"\ntimeout = 5\n'
+            f'[alerts]\noperator = "ops@example.kr"\n{sources}'
+        )
+        report = send_pending(db, config, tmp_path / "outbox", now=NOW + timedelta(minutes=1), env={})
+        assert report.operator_mails == 1
+        (received,) = server.to("ops@example.kr")
+        headers = strict_headers(received.data)
+        assert headers["Auto-Submitted"] == "auto-generated" and "List-Unsubscribe" not in headers
+        assert headers["Subject"].startswith("[planwatch] 수집 상태")
+        assert all(len(line) <= 998 for line in received.data.split(b"\r\n"))
