@@ -115,7 +115,15 @@ def print_run(run: Any, frontier: Any, as_json: bool) -> None:
         data["worker"] = {"id": frontier.worker_id, "redis": frontier.display_url(), "mode": frontier.mode,
                           "spiders": [asdict(s) for s in run.spiders]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        return
+    else:
+        _print_run_table(run, frontier, taken)
+    from planwatch.cli.crawl_cmds import refused_exit
+
+    refused_exit(summary.digest_refused)  # exit 1 naming who the digest was refused for
+
+
+def _print_run_table(run: Any, frontier: Any, taken: int) -> None:
+    summary = run.summary
     table, rows = summary_table([("worker", frontier.worker_id), ("requests taken", taken)], summary)
     for label, value in rows:
         table.add_row(label, str(value))
