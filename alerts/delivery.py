@@ -455,9 +455,10 @@ def preview_digest(
     batches = due_batches(
         db, now, frequencies=FREQUENCIES, subscriber_email=subscriber_email, ignore_backoff=True
     )
-    if not batches:
+    people = [b for b in batches if not is_channel_address(b.recipient.email)]
+    if not people:
         return None
-    batch = batches[0]
+    batch = people[0]
     day = local_time(now, config).date()
     with db.session() as session:
         subscriber = session.get(Subscriber, batch.recipient.id)

@@ -270,12 +270,7 @@ def edit_subscriber(
         if address != subscriber.email:
             subscriber.email = address
             if subscriber.permanent_failure:
-                subscriber.permanent_failure = None
-                session.execute(
-                    update(Delivery)
-                    .where(Delivery.subscriber_id == subscriber.id, Delivery.status == "failed")
-                    .values(status="queued", attempts=0, next_attempt_at=None, message_id=None, error=None)
-                )
+                _clear_permanent_failure(session, subscriber)
     if name is not None:
         subscriber.name = clean_text(name) or None
     subscriber.provinces = list(filters.provinces)
@@ -305,11 +300,22 @@ def pause_subscriber(session: Session, email: str) -> Subscriber:
 
 
 def resume_subscriber(session: Session, email: str) -> Subscriber:
-    """Send again; also clears a recorded permanent failure (the address was fixed)."""
+    """Send again; a recorded permanent failure is cleared and what was refused is queued again."""
     subscriber = _require(session, email)
     subscriber.active = True
-    subscriber.permanent_failure = None
+    if subscriber.permanent_failure:
+        _clear_permanent_failure(session, subscriber)
     return subscriber
+
+
+def _clear_permanent_failure(session: Session, subscriber: Subscriber) -> None:
+    """The address works again: forget the refusal and queue the refused items (they reached nobody)."""
+    subscriber.permanent_failure = None
+    session.execute(
+        update(Delivery)
+        .where(Delivery.subscriber_id == subscriber.id, Delivery.status == "failed")
+        .values(status="queued", attempts=0, next_attempt_at=None, message_id=None, error=None)
+    )
 
 
 def list_subscribers(session: Session) -> list[SubscriberRow]:

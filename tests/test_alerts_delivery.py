@@ -200,13 +200,17 @@ def test_permanent_refusal_is_recorded_and_shown_and_not_retried(db, tmp_path):
         send_all(db, config, tmp_path, now=NOW + timedelta(days=1))
         assert [r for m in srv.messages for r in m.rcpt_tos] == ["fine@example.com", "fine@example.com"]
         assert len(deliveries_of(db, "gone@example.com")) == 5
-        # resuming clears the failure
+        # resuming clears the failure and queues the refused items again: the mailbox exists now
         result = CliRunner().invoke(
             subscribers_cmd, ["resume", "gone@example.com"], obj=App(db, config, tmp_path)
         )
         assert result.exit_code == 0
         with db.session() as s:
             assert s.query(Subscriber).filter_by(email="gone@example.com").one().permanent_failure is None
+        assert {d.status for d in deliveries_of(db, "gone@example.com")} == {"queued"}
+        srv.behaviour = Behaviour()
+        again = send_all(db, config, tmp_path, now=NOW + timedelta(days=1, minutes=1))
+        assert again.messages_sent == 1 and again.items == 5 and srv.to("gone@example.com")
 
 
 def test_temporary_refusal_and_dropped_connection_are_retried_once(db, tmp_path):

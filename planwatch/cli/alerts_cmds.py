@@ -408,7 +408,7 @@ def pause(app, email: str) -> None:
 @click.argument("email")
 @click.pass_obj
 def resume(app, email: str) -> None:
-    """Send to EMAIL again (also clears a recorded permanent failure)."""
+    """Send to EMAIL again (a recorded permanent failure is cleared and the refused items are queued again)."""
     _change_subscriber(app, email, resume_subscriber, "resumed")
 
 
