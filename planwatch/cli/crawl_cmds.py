@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -138,7 +139,10 @@ def sources(app, check: bool) -> None:
         stdout.print("No sources configured: add [[source]] tables to planwatch.toml (see docs/crawling.md).")
         return
     last_runs, found = _source_history(app.database(), [s.name for s in config.sources])
-    table = Table(title="Sources", title_justify="left")
+    from planwatch.cli.service_cmds import zone_label
+
+    zone = ZoneInfo(config.service.timezone)
+    table = Table(title=f"Sources (times in {zone_label(zone)})", title_justify="left")
     table.add_column("name", no_wrap=True)
     table.add_column("type", no_wrap=True)
     table.add_column("last run", no_wrap=True)
@@ -151,7 +155,7 @@ def sources(app, check: bool) -> None:
         if run is None:
             last, outcome, errors = "never", "-", "-"
         else:
-            last = _when(run.started_at)
+            last = _when(run.started_at, zone)
             outcome = run.outcome
             errors = str(run.errors) + (f": {run.message}" if run.message else "")
         table.add_row(name, source.type, last, outcome, str(found.get(source.name, 0)), errors)
@@ -180,5 +184,6 @@ def _source_history(database, names: list[str]):  # type: ignore[no-untyped-def]
     return runs, counts
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A stored (naive UTC) time in the configured zone, named in the table's title."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "-"
