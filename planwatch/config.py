@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_CONFIG_NAME = "planwatch.toml"
 DEFAULT_USER_AGENT = "planwatch/0.1 (Korean local-plan news monitor; +https://github.com/planwatch/planwatch)"
@@ -273,8 +281,15 @@ class SmtpSettings(_Section):
 
     @field_validator("sender", "reply_to")
     @classmethod
-    def _mailbox(cls, v: str | None) -> str | None:
-        return None if v is None else _checked_mailbox(v, "'planwatch <alerts@example.kr>'")
+    def _mailbox(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None:
+            return None
+        v = _checked_mailbox(v, "'planwatch <alerts@example.kr>'")
+        if info.field_name == "sender" and info.data.get("url") is not None:
+            problem = relay_sender_problem(v)
+            if problem:
+                raise ValueError(problem)
+        return v
 
     @field_validator("envelope_sender")
     @classmethod
@@ -304,10 +319,8 @@ class SmtpSettings(_Section):
 
     @model_validator(mode="after")
     def _relay_needs_a_sender(self) -> SmtpSettings:
-        if self.url is not None:
-            problem = relay_sender_problem(self.sender)
-            if problem:
-                raise ValueError(problem)
+        if self.url is not None and self.sender is None:
+            raise ValueError(relay_sender_problem(None))
         return self
 
     @property
