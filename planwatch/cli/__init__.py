@@ -59,6 +59,14 @@ class AppContext:
             log.info("database: %s%s", describe_database(self.db_url), " (created)" if missing else "")
         return self._database
 
+    def announced_db_url(self) -> str:
+        """The database URL for a command that opens it itself (a crawl, a worker), named at ``-v``."""
+        from storage.db import describe_database, missing_sqlite_file
+
+        created = " (created)" if missing_sqlite_file(self.db_url) is not None else ""
+        log.info("database: %s%s", describe_database(self.db_url), created)
+        return self.db_url
+
     @property
     def database_description(self) -> str:
         from storage.db import describe_database

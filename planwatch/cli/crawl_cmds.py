@@ -54,7 +54,7 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
         with CrawlProgress() as progress:
             summary = run_crawl(
                 config,
-                app.db_url,
+                app.announced_db_url(),
                 list(source_names) or None,
                 record_dir=record_dir,
                 outbox=None if no_digest else app.outbox,

@@ -86,7 +86,7 @@ def worker(app: Any, source_names: tuple[str, ...], redis_url: str | None, idle_
 
     frontier = make_frontier(app, "work", redis_url, idle_timeout)
     try:
-        run = run_worker(app.config, app.db_url, list(source_names) or None, frontier=frontier,
+        run = run_worker(app.config, app.announced_db_url(), list(source_names) or None, frontier=frontier,
                          record_dir=record_dir, max_pages=max_pages)
     except frontier_errors() as exc:
         raise click.ClickException(str(exc)) from None
@@ -100,7 +100,7 @@ def run_distributed_crawl(app: Any, source_names: tuple[str, ...], *, record_dir
 
     frontier = make_frontier(app, "both")
     try:
-        run = run_worker(app.config, app.db_url, list(source_names) or None, frontier=frontier,
+        run = run_worker(app.config, app.announced_db_url(), list(source_names) or None, frontier=frontier,
                          record_dir=record_dir, max_pages=max_pages, outbox=outbox)
     except frontier_errors() as exc:
         raise click.ClickException(str(exc)) from None
@@ -153,7 +153,7 @@ def enqueue(app: Any, source_names: tuple[str, ...], redis_url: str | None, stat
             rows = frontier_status(app.config, list(source_names) or None, frontier=frontier)
             print_status(rows, as_json)
             return
-        spiders = enqueue_sources(app.config, app.db_url, list(source_names) or None, frontier=frontier)
+        spiders = enqueue_sources(app.config, app.announced_db_url(), list(source_names) or None, frontier=frontier)
     except frontier_errors() as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -189,7 +189,7 @@ def db_upgrade(app: Any, revision: str) -> None:
     from storage.db import StorageError, head_revision, upgrade
 
     try:
-        reached = upgrade(app.db_url, revision)
+        reached = upgrade(app.announced_db_url(), revision)
     except StorageError as exc:
         raise click.ClickException(str(exc)) from None
     note = " (head)" if reached == head_revision() else ""
