@@ -73,3 +73,65 @@ def test_a_line_the_summary_repeats_stays_off_the_terminal_but_in_the_log_file(c
         assert "cannot reach host" in (tmp_path / "crawl.log").read_text(encoding="utf-8")
     finally:
         configure_logging("WARNING")
+
+
+def read_all(fd: int, proc, timeout: float) -> bytes:  # type: ignore[no-untyped-def]
+    """Everything written to the pty until the process ends (bounded by ``timeout``)."""
+    import os
+    import select
+    import time
+
+    out = b""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            out += chunk
+        elif proc.poll() is not None:
+            break
+    return out
+
+
+def test_a_long_crawl_on_a_terminal_shows_progress_and_each_failure_once(tmp_path):
+    import os
+    import pty
+    import subprocess
+
+    from faults_support import FAST_CRAWL, planwatch_cmd, serve_articles, write
+    from sites.hostile import HostileServer
+    from smtp_server import free_port
+
+    with HostileServer() as site:
+        serve_articles(site, 40, delay=0.15)  # about three seconds at two requests at a time
+        config = write(tmp_path / "planwatch.toml", FAST_CRAWL + f"""
+[[source]]
+name = "hanbit"
+preset = "ndsoft"
+url = "{site.url('')}"
+
+[[source]]
+name = "gone"
+type = "feed"
+url = "http://127.0.0.1:{free_port()}/rss.xml"
+""")
+        env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "120"}
+        cmd = planwatch_cmd(config, f"sqlite:///{tmp_path / 'tty.db'}", "crawl", "--no-digest")
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen(cmd, cwd=tmp_path, stdin=follower, stdout=follower, stderr=follower, env=env)
+        os.close(follower)
+        try:
+            screen = read_all(leader, proc, 240).decode("utf-8", "replace")
+            assert proc.wait(timeout=30) == 0, screen
+        finally:
+            os.close(leader)
+        piped = subprocess.run(planwatch_cmd(config, f"sqlite:///{tmp_path / 'pipe.db'}", "crawl", "--no-digest"),
+                               cwd=tmp_path, env=env, capture_output=True, text=True, timeout=240, check=False)
+    assert "crawling 2 sources:" in screen and "new articles" in screen
+    assert screen.count("cannot reach host 127.0.0.1") == 1, screen
+    assert piped.returncode == 0, piped.stderr
+    assert "crawling 2 sources" not in piped.stdout + piped.stderr
+    assert (piped.stdout + piped.stderr).count("cannot reach host 127.0.0.1") == 1
