@@ -59,7 +59,7 @@ from alerts.transport import (
     transport_from_config,
 )
 from planwatch.config import Config
-from storage.models import DigestItem, Subscriber, utcnow
+from storage.models import Delivery, DigestItem, Subscriber, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -190,13 +190,32 @@ def due_batches(
             if s.frequency not in wanted:
                 due = [d for d in due if d.attempts > 0]
             if s.frequency == "immediate":  # one message per new plan or update, up to the cap
-                single, rest = (due, []) if immediate_cap is None else (due[:immediate_cap], due[immediate_cap:])
+                news, backfilled = split_backfilled(session, due)
+                single, rest = (news, []) if immediate_cap is None else (news[:immediate_cap], news[immediate_cap:])
                 batches.extend(Batch(_recipient(s), [d.id], [d.item_id]) for d in single)
-                if rest:  # beyond the cap, one digest of the rest
+                rest = backfilled + rest  # beyond the cap, and what a new subscriber starts with: one digest
+                if rest:
                     batches.append(Batch(_recipient(s), [d.id for d in rest], [d.item_id for d in rest]))
             elif due:
                 batches.append(Batch(_recipient(s), [d.id for d in due], [d.item_id for d in due]))
     return batches
+
+
+def split_backfilled(session, due: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
+    """(found by a run, queued later by a backfill): a backfilled delivery was made after its item's fan-out."""
+    if not due:
+        return [], []
+    fanned = dict(
+        session.execute(
+            select(DigestItem.id, DigestItem.queued_at).where(DigestItem.id.in_([d.item_id for d in due]))
+        ).all()
+    )
+    news: list[Delivery] = []
+    backfilled: list[Delivery] = []
+    for d in due:
+        queued_at = fanned.get(d.item_id)
+        (backfilled if queued_at is not None and d.created_at > queued_at else news).append(d)
+    return news, backfilled
 
 
 def _items(session, item_ids: list[int]) -> list[DigestItem]:

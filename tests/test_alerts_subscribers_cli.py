@@ -171,3 +171,16 @@ def test_backfilled_items_make_the_first_digest(db, tmp_path):
     assert "written to the outbox" in out
     statuses = [d.status for d in deliveries_of(db, "first@example.kr")]
     assert statuses == ["sent", "sent"]
+
+
+def test_an_immediate_subscriber_gets_its_backfill_as_one_digest_not_one_mail_per_plan(db, tmp_path):
+    stored_plans(db)
+    ok(cli(db.url, tmp_path, "subscribers", "add", "fast@example.kr", "--frequency", "immediate"))
+    with db.session() as s:
+        add_plan(s, municipality="수원시", province="경기도", title="수원시 스마트시티 계획",
+                 event_type="plan_kickoff", event_date=None)
+    out = ok(cli(db.url, tmp_path, "digest"))
+    assert "2 written to the outbox, 6 items" in out  # the new plan alone, the five stored ones together
+    subjects = sorted(p.read_text(encoding="utf-8").split("<title>")[1].split("</title>")[0]
+                      for p in (tmp_path / "outbox").glob("*.html"))
+    assert len(subjects) == 2
