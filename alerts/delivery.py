@@ -21,7 +21,7 @@ deferred message of any subscriber is retried by the first run after its backoff
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -279,8 +279,13 @@ def send_pending(
     ignore_backoff: bool = False,
     transport: Transport | None = None,
     env: Mapping[str, str] | None = None,
+    one_click_url: Callable[[str], str | None] | None = None,
 ) -> DeliveryReport:
-    """Queue new items and send every due subscriber its digest; never sends a delivery twice."""
+    """Queue new items and send every due subscriber its digest; never sends a delivery twice.
+
+    ``one_click_url(email)``: the recipient's https one-click unsubscribe link, put first in
+    List-Unsubscribe with List-Unsubscribe-Post (RFC 8058); without it, the mailto only.
+    """
     now = to_utc_naive(now)
     report = DeliveryReport()
     report.queued = prepare_queue(db, config, now)
@@ -306,7 +311,7 @@ def send_pending(
             report.failures.append(str(exc))
             return report
     try:
-        identity = mail_identity(config, relay=transport.name != "file")
+        identity = mail_identity(config, relay=transport.name != "file", one_click=one_click_url)
     except SenderError as exc:  # nothing claimed: everything stays queued
         report.failures.append(str(exc))
         if own_transport:

@@ -9,6 +9,7 @@ sender with one line saying what to set (``SenderError``), before anything is cl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.headerregistry import Address
 from email.utils import make_msgid, parseaddr
@@ -39,20 +40,32 @@ class MailIdentity:
     reply_to: Address | None  # Reply-To
     envelope_sender: str  # MAIL FROM, where bounces go
     list_label: str | None = None  # List-Id label; None: planwatch.<sender's domain>
+    one_click: Callable[[str], str | None] | None = None  # recipient → its https unsubscribe link (the web desk)
 
     def new_message_id(self) -> str:
         """A unique ``<…@domain>`` on the sender's domain (no DNS look-up)."""
         return make_msgid(domain=self.sender.domain or "localhost")
 
     def headers_for(self, recipient: str, one_click_url: str | None = None) -> dict[str, str]:
-        """List-Unsubscribe (+ -Post with an https ``one_click_url``), List-Id, Auto-Submitted."""
+        """List-Unsubscribe (+ -Post with an https ``one_click_url``), List-Id, Auto-Submitted.
+
+        Without ``one_click_url``, ``one_click(recipient)`` gives it when set.
+        """
+        if one_click_url is None and self.one_click is not None:
+            one_click_url = self.one_click(recipient)
         return list_headers(
             self.sender.addr_spec, one_click_url, recipient=recipient, list_label=self.list_label
         )
 
 
-def mail_identity(config: Config, *, relay: bool) -> MailIdentity:
-    """The identity for mail sent through a relay (``relay=True``) or written to the outbox."""
+def mail_identity(
+    config: Config, *, relay: bool, one_click: Callable[[str], str | None] | None = None
+) -> MailIdentity:
+    """The identity for mail sent through a relay (``relay=True``) or written to the outbox.
+
+    ``one_click`` makes a recipient's https one-click unsubscribe link (the web desk's,
+    when ``[web] base_url`` is set); without it the messages offer the mailto only.
+    """
     smtp = config.smtp
     if relay:
         problem = relay_sender_problem(smtp.sender)
@@ -65,4 +78,5 @@ def mail_identity(config: Config, *, relay: bool) -> MailIdentity:
         reply_to=reply_to,
         envelope_sender=smtp.envelope_sender or sender.addr_spec,
         list_label=smtp.list_id,
+        one_click=one_click,
     )

@@ -219,3 +219,22 @@ def test_the_operator_message_parses_strictly_too(db, tmp_path):
         assert headers["Auto-Submitted"] == "auto-generated" and "List-Unsubscribe" not in headers
         assert headers["Subject"].startswith("[planwatch] 수집 상태")
         assert all(len(line) <= 998 for line in received.data.split(b"\r\n"))
+
+
+def test_a_one_click_link_from_the_web_desk_reaches_the_message(db, tmp_path):
+    """``send_pending(one_click_url=...)``: the https link first, List-Unsubscribe-Post beside it."""
+    with db.session() as s:
+        seed_like_plans(s)
+        add_subscriber_row(s, "analyst@example.kr", frequency="run")
+
+    def link(email: str) -> str:
+        return f"https://desk.planwatch.example.kr/unsubscribe/{email.split('@')[0]}.s1gnature"
+
+    with SmtpTestServer() as server:
+        report = send_pending(db, relay_config(server.url, "alerts@planwatch.example.kr"), tmp_path / "outbox",
+                              now=NOW, env={}, one_click_url=link)
+        assert report.messages_sent == 1
+        (received,) = server.messages
+        strict_headers(received.data)
+        check_list_unsubscribe(received.data, sender="alerts@planwatch.example.kr", recipient="analyst@example.kr",
+                               one_click="https://desk.planwatch.example.kr/unsubscribe/analyst.s1gnature")
