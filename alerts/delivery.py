@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,8 +32,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from alerts.channels import ChannelTransport, channel_text, is_channel_address, sync_channels
 from alerts.digest import Digest, build_digest
-from alerts.mime import build_message, message_bytes, new_message_id, recipient_address, sender_address
+from alerts.identity import MailIdentity, SenderError, mail_identity
+from alerts.mime import build_message, message_bytes, recipient_address
+from alerts.operator import operator_alert_due, send_operator_alert
 from alerts.outbox import (
     LostRace,
     Recovery,
@@ -62,7 +65,7 @@ from alerts.transport import (
     transport_from_config,
 )
 from planwatch.config import Config
-from storage.models import DigestItem, Subscriber, utcnow
+from storage.models import Delivery, DigestItem, Subscriber, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,10 @@ class DeliveryReport:
     failed: int = 0  # messages refused for good
     recovered: Recovery = field(default_factory=Recovery)
     failures: list[str] = field(default_factory=list)
+    operator_mails: int = 0  # source health mailed to [alerts] operator
+    notifications: int = 0  # messages handed to [[channel]] services
+    refused: list[str] = field(default_factory=list)  # recipients whose message was refused for good
+    deferred_to: list[str] = field(default_factory=list)  # recipients whose message waits for a retry
 
     @property
     def messages(self) -> int:
@@ -90,20 +97,33 @@ class DeliveryReport:
             parts.append(f"{self.messages_sent} sent")
         if self.messages_written:
             parts.append(f"{self.messages_written} written to the outbox")
+        if self.notifications:
+            parts.append(f"{self.notifications} channel notifications")
         if not parts:
             parts.append("nothing to send")
         else:
             parts.append(f"{self.items} items")
         if self.deferred:
-            parts.append(f"{self.deferred} deferred")
+            parts.append(f"{self.deferred} deferred{_names(self.deferred_to)}")
         if self.failed:
-            parts.append(f"{self.failed} refused")
+            parts.append(f"{self.failed} refused{_names(self.refused)}")
+        if self.operator_mails:
+            parts.append("source health sent to the operator")
         if self.recovered.unconfirmed:
             parts.append(f"{self.recovered.unconfirmed} unconfirmed from an interrupted run")
         return ", ".join(parts)
 
     # kept short for callers that want the one line under another name
     summary = summary_line
+
+
+def _names(addresses: list[str], shown: int = 3) -> str:
+    """`` (a@x.kr, b@y.kr and 2 more)``: who it was, in a summary line."""
+    unique = list(dict.fromkeys(addresses))
+    if not unique:
+        return ""
+    more = f" and {len(unique) - shown} more" if len(unique) > shown else ""
+    return f" ({', '.join(unique[:shown])}{more})"
 
 
 @dataclass(frozen=True)
@@ -136,9 +156,10 @@ def local_time(now: datetime, config: Config) -> datetime:
 
 
 def prepare_queue(db, config: Config, now: datetime) -> int:
-    """Default subscribers, then fan-out of new items; returns deliveries queued."""
+    """Default subscribers and the configured channels, then fan-out of new items; returns deliveries queued."""
     with db.session() as session:
         ensure_default_subscribers(session, config, now)
+        sync_channels(session, config)
         return queue_new_items(session, now)
 
 
@@ -153,6 +174,7 @@ def due_batches(
     frequencies: Iterable[str],
     subscriber_email: str | None = None,
     ignore_backoff: bool = False,
+    immediate_cap: int | None = None,
 ) -> list[Batch]:
     """One batch per subscriber with something due.
 
@@ -173,11 +195,33 @@ def due_batches(
             due = due_deliveries(session, s.id, now, ignore_backoff=ignore_backoff)
             if s.frequency not in wanted:
                 due = [d for d in due if d.attempts > 0]
-            if s.frequency == "immediate":  # one message per new plan or update
-                batches.extend(Batch(_recipient(s), [d.id], [d.item_id]) for d in due)
+            if s.frequency == "immediate":  # one message per new plan or update, up to the cap
+                news, backfilled = split_backfilled(session, due)
+                single, rest = (news, []) if immediate_cap is None else (news[:immediate_cap], news[immediate_cap:])
+                batches.extend(Batch(_recipient(s), [d.id], [d.item_id]) for d in single)
+                rest = backfilled + rest  # beyond the cap, and what a new subscriber starts with: one digest
+                if rest:
+                    batches.append(Batch(_recipient(s), [d.id for d in rest], [d.item_id for d in rest]))
             elif due:
                 batches.append(Batch(_recipient(s), [d.id for d in due], [d.item_id for d in due]))
     return batches
+
+
+def split_backfilled(session, due: list[Delivery]) -> tuple[list[Delivery], list[Delivery]]:
+    """(found by a run, queued later by a backfill): a backfilled delivery was made after its item's fan-out."""
+    if not due:
+        return [], []
+    fanned = dict(
+        session.execute(
+            select(DigestItem.id, DigestItem.queued_at).where(DigestItem.id.in_([d.item_id for d in due]))
+        ).all()
+    )
+    news: list[Delivery] = []
+    backfilled: list[Delivery] = []
+    for d in due:
+        queued_at = fanned.get(d.item_id)
+        (backfilled if queued_at is not None and d.created_at > queued_at else news).append(d)
+    return news, backfilled
 
 
 def _items(session, item_ids: list[int]) -> list[DigestItem]:
@@ -187,7 +231,12 @@ def _items(session, item_ids: list[int]) -> list[DigestItem]:
 
 
 def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, RenderedDigest] | None:
-    """The digest and its rendering for one batch; None (and the deliveries dropped) if nothing is left."""
+    """The digest and its rendering for one batch; None (and the deliveries dropped) if nothing is left.
+
+    A digest whose HTML would pass ``alerts.max_digest_bytes`` (Gmail clips at about
+    102 KB, cutting off the footer) keeps its first entries and says how many more
+    follow; the batch then holds only the deliveries shown, the others stay queued.
+    """
     day = local_time(now, config).date()
     with db.session() as session:
         subscriber = session.get(Subscriber, batch.recipient.id)
@@ -202,7 +251,28 @@ def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, Re
             )
             return None
     add_subscription_links(digest, config, batch.recipient)
-    return digest, render_digest(digest, config.digest.template_dir)
+    digest.more_url = config.web.base_url
+    rendered = fit_to_size(digest, config)
+    shown = set(digest.item_ids)
+    if len(shown) < len(batch.item_ids):
+        kept = [(d, i) for d, i in zip(batch.delivery_ids, batch.item_ids, strict=True) if i in shown]
+        batch.delivery_ids = [d for d, _ in kept]
+        batch.item_ids = [i for _, i in kept]
+    return digest, rendered
+
+
+def fit_to_size(digest: Digest, config: Config) -> RenderedDigest:
+    """Render; while the HTML is over the limit, keep fewer entries (at least one)."""
+    limit = config.alerts.max_digest_bytes
+    rendered = render_digest(digest, config.digest.template_dir)
+    size = len(rendered.html.encode("utf-8"))
+    while size > limit and len(digest.entries) > 1:
+        count = len(digest.entries)
+        estimate = int(count * limit / size * 0.95)  # entries are about the same size
+        digest.keep_first(max(1, min(count - 1, estimate)))
+        rendered = render_digest(digest, config.digest.template_dir)
+        size = len(rendered.html.encode("utf-8"))
+    return rendered
 
 
 def add_subscription_links(digest: Digest, config: Config, recipient: Recipient) -> None:
@@ -229,11 +299,15 @@ def send_pending(
     env: Mapping[str, str] | None = None,
     stop: threading.Event | None = None,
     abort: threading.Event | None = None,
+    one_click_url: Callable[[str], str | None] | None = None,
 ) -> DeliveryReport:
     """Queue new items and send every due subscriber its digest; never sends a delivery twice.
 
     ``stop`` set: no further message is started (the rest stays queued); ``abort`` set:
     the message being sent is cut off too (deferred, as a lost connection).
+    ``one_click_url(email)``: the recipient's https one-click unsubscribe link, put first in
+    List-Unsubscribe with List-Unsubscribe-Post (RFC 8058); without it (and without the web
+    desk's signed link of ``[web] base_url``), the mailto only.
     """
     now = to_utc_naive(now)
     report = DeliveryReport()
@@ -242,9 +316,15 @@ def send_pending(
         report.recovered = recover_in_flight(session, config, now)
         report.items += report.recovered.items
     batches = due_batches(
-        db, now, frequencies=frequencies, subscriber_email=subscriber_email, ignore_backoff=ignore_backoff
+        db,
+        now,
+        frequencies=frequencies,
+        subscriber_email=subscriber_email,
+        ignore_backoff=ignore_backoff,
+        immediate_cap=config.alerts.immediate_cap,
     )
-    if not batches:
+    alert = operator_alert_due(db, config, now) if subscriber_email is None else None
+    if not batches and alert is None:
         return report
     own_transport = transport is None
     if transport is None:
@@ -254,8 +334,19 @@ def send_pending(
             report.failures.append(str(exc))
             return report
     try:
+        identity = mail_identity(config, relay=transport.name != "file", one_click=one_click_url)
+    except SenderError as exc:  # nothing claimed: everything stays queued
+        report.failures.append(str(exc))
+        if own_transport:
+            transport.close()
+        return report
+    try:
         with aborting(transport, abort):
-            _send_batches(db, config, transport, batches, now, report, stop)
+            _send_batches(db, config, transport, identity, batches, now, report, stop)
+            if alert is not None and not (stop is not None and stop.is_set()):
+                delivered, problems = send_operator_alert(db, config, transport, identity, alert, now)
+                report.operator_mails += delivered
+                report.failures.extend(problems)
     finally:
         if own_transport:
             transport.close()
@@ -316,20 +407,28 @@ def _send_batches(
     db,
     config: Config,
     transport: Transport,
+    identity: MailIdentity,
     batches: list[Batch],
     now: datetime,
     report: DeliveryReport,
     stop: threading.Event | None = None,
 ) -> None:
-    sender = sender_address(config.smtp.sender)
+    sender = identity.sender
     limit = config.mail.max_message_bytes
+    mail_transport = transport
+    channels = ChannelTransport(config.channel)
+    skipped: set[int] = set()  # mail batches already deferred because the mail server is unavailable
     todo = deque(batches)
     while todo:
         if stop is not None and stop.is_set():
-            left = sum(len(b.delivery_ids) for b in todo)
+            left = sum(len(b.delivery_ids) for b in todo if id(b) not in skipped)
             report.failures.append(f"stopping: {left} deliveries left queued for the next run")
             return
         batch = todo.popleft()
+        if id(batch) in skipped:
+            continue
+        to_channel = is_channel_address(batch.recipient.email)
+        transport = channels if to_channel else mail_transport
         try:
             composed = compose(db, config, batch, now)
         except RenderError as exc:
@@ -339,7 +438,7 @@ def _send_batches(
             continue
         digest, rendered = composed
         recipient = recipient_address(batch.recipient.email, batch.recipient.name)
-        message_id = new_message_id(sender)
+        message_id = identity.new_message_id()
         message = build_message(
             sender=sender,
             recipient=recipient,
@@ -349,7 +448,8 @@ def _send_batches(
             message_id=message_id,
             date=local_time(now, config),
             language=batch.recipient.language,
-            unsubscribe_url=digest.unsubscribe_url,
+            list_headers=identity.headers_for(recipient.addr_spec, digest.unsubscribe_url),
+            reply_to=identity.reply_to,
         )
         size = len(message_bytes(message))
         if size > limit:
@@ -371,19 +471,22 @@ def _send_batches(
         except LostRace as exc:
             log.info("skipping %s: %s", batch.recipient.email, exc)
             continue
-        envelope = OutgoingEnvelope(
-            message, rendered.html, sender.addr_spec, recipient.addr_spec, message_id, path
-        )
+        body = channel_text(digest) if to_channel else rendered.html  # a chat gets short text
+        envelope = OutgoingEnvelope(message, body, identity.envelope_sender, recipient.addr_spec, message_id, path)
         try:
             transport.send(envelope)
         except TransportUnavailable as exc:
             _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
-            rest = [d for later in todo for d in later.delivery_ids]
+            report.deferred_to.append(batch.recipient.email)
+            later_mail = [b for b in todo if not is_channel_address(b.recipient.email) and id(b) not in skipped]
+            rest = [d for later in later_mail for d in later.delivery_ids]
             if rest and not (stop is not None and stop.is_set()):
                 with db.session() as session:
                     defer(session, None, config, now, str(exc), delivery_ids=rest)
-                report.deferred += len(todo)
-            return
+                report.deferred += len(later_mail)
+                report.deferred_to.extend(later.recipient.email for later in later_mail)
+            skipped.update(id(b) for b in later_mail)
+            continue  # no more mail in this run; channels go on
         except MessageTooLarge as exc:
             if len(batch.delivery_ids) > 1:  # the server's limit is lower than ours: smaller messages
                 with db.session() as session:
@@ -398,16 +501,20 @@ def _send_batches(
             continue
         except TemporaryFailure as exc:
             _deferred(db, config, now, report, message_id, f"{batch.recipient.email}: {exc}")
+            report.deferred_to.append(batch.recipient.email)
             continue
         except Exception as exc:  # a bug or an unforeseen library error: keep the items, say so
             log.exception("sending to %s failed unexpectedly", batch.recipient.email)
             _deferred(
                 db, config, now, report, message_id, f"{batch.recipient.email}: {type(exc).__name__}: {exc}"
             )
+            report.deferred_to.append(batch.recipient.email)
             continue
         with db.session() as session:
             report.items += mark_sent(session, message_id, now)
-        if transport.name == "file":
+        if to_channel:
+            report.notifications += 1
+        elif transport.name == "file":
             report.messages_written += 1
         else:
             report.messages_sent += 1
@@ -418,6 +525,7 @@ def _failed(db, now: datetime, report: DeliveryReport, batch: Batch, message_id:
     with db.session() as session:
         fail(session, message_id, batch.recipient.id, now, str(exc), address_refused=exc.address_refused)
     report.failed += 1
+    report.refused.append(batch.recipient.email)
     report.failures.append(f"{batch.recipient.email}: {exc}")
 
 
@@ -494,13 +602,15 @@ def preview_digest(
     batches = due_batches(
         db, now, frequencies=FREQUENCIES, subscriber_email=subscriber_email, ignore_backoff=True
     )
-    if not batches:
+    people = [b for b in batches if not is_channel_address(b.recipient.email)]
+    if not people:
         return None
-    batch = batches[0]
+    batch = people[0]
     day = local_time(now, config).date()
     with db.session() as session:
         subscriber = session.get(Subscriber, batch.recipient.id)
         digest = build_digest(session, subscriber, _items(session, batch.item_ids), config, now=now, day=day)
     if digest is None:
         return None
-    return batch.recipient.email, digest, render_digest(digest, config.digest.template_dir)
+    digest.more_url = config.web.base_url
+    return batch.recipient.email, digest, fit_to_size(digest, config)

@@ -5,8 +5,9 @@ module reads them and turns each item into an ``Entry`` a template can print
 without further lookups: municipality and province, plan title, stage, event date,
 key figures, a two-line summary of the lead article, what changed (old → new) and a
 link to every source with its outlet. ``build_digest`` sorts a subscriber's entries
-into the sections new plans / updated plans / other news and adds the sources
-footer. Nothing here sends or marks anything.
+into the sections new plans / updated plans / other news. Source health is not
+here: it is for the operator (``alerts.operator``), not for subscribers. Nothing
+here sends or marks anything.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.labels import COUNT_FIELDS, COUNT_LABELS, FIELD_LABELS, labels_for, stage_label
-from alerts.source_health import SourceNote, source_notes
 from planwatch.config import Config
 from planwatch.records import date_with_precision
 from storage.models import Article, DigestItem, EventSource, Plan, PlanChange, PlanEvent, Subscriber
@@ -97,6 +97,15 @@ class Entry:
             return f"{self.municipality} ({self.province})"
         return self.municipality or self.province or ""
 
+    @property
+    def subject_name(self) -> str:
+        """``수원시 4차 산업혁명 기본계획``: the city, then the plan (or the article's title)."""
+        title = self.plan_title or self.headline or ""
+        city = self.municipality or self.province or ""
+        if city and city not in title:
+            return f"{city} {title}".strip()
+        return title or city
+
 
 @dataclass
 class Digest:
@@ -109,14 +118,25 @@ class Digest:
     new_plans: list[Entry] = field(default_factory=list)
     updated_plans: list[Entry] = field(default_factory=list)
     news: list[Entry] = field(default_factory=list)
-    source_notes: list[SourceNote] = field(default_factory=list)
     # the recipient's signed links to the web desk; None without [web] base_url (mailto footer only)
     manage_url: str | None = None
     unsubscribe_url: str | None = None
+    more: int = 0  # entries left out to keep the message small; they follow in the next one
+    more_url: str | None = None  # where to see everything now: the web desk's plan list
 
     @property
     def entries(self) -> list[Entry]:
         return [*self.new_plans, *self.updated_plans, *self.news]
+
+    def keep_first(self, n: int) -> None:
+        """Keep the first ``n`` entries (in section order), counting the rest in ``more``."""
+        kept = 0
+        for key in SECTIONS:
+            section: list[Entry] = getattr(self, key)
+            room = max(0, n - kept)
+            self.more += max(0, len(section) - room)
+            del section[room:]
+            kept += len(section)
 
     @property
     def item_ids(self) -> list[int]:
@@ -408,5 +428,4 @@ def build_digest(
     digest = Digest(email=subscriber.email, name=subscriber.name, language=subscriber.language, day=day)
     for entry in sort_entries(list(entries.values())):
         getattr(digest, SECTION_OF_KIND.get(entry.kind, "news")).append(entry)
-    digest.source_notes = source_notes(session, config, now=now, language=subscriber.language)
     return digest

@@ -6,32 +6,31 @@ non-ASCII subject and display names, folding of long header lines, a
 content-transfer-encoding (quoted-printable or base64, whichever is shorter) that
 keeps the message 7-bit and every body line short, CRLF line ends. Header values
 are cleaned of CR/LF and other control characters before they are set, so crawled
-text can never add a header.
+text can never add a header. The list headers (``alerts.headers``) go through a
+header class that never encodes them: a ``<mailto:…>`` must stay a URI.
 """
 
 from __future__ import annotations
 
 import email.policy
+from collections.abc import Mapping
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
-from urllib.parse import quote
+from email.utils import format_datetime, make_msgid
 
+from alerts.headers import header_registry
+from alerts.identity import parse_mailbox
 from alerts.subscribers import clean_text
 
 # 7-bit clean on the wire: no server needs 8BITMIME, Korean bodies go out as base64.
-POLICY = email.policy.SMTP.clone(cte_type="7bit")
+POLICY = email.policy.SMTP.clone(cte_type="7bit", header_factory=header_registry())
 HEADER_CHARS = 400
 
 
 def sender_address(sender: str) -> Address:
     """``planwatch <planwatch@localhost>`` → Address; the configured sender is trusted but still cleaned."""
-    name, addr = parseaddr(clean_text(sender, HEADER_CHARS))
-    if "@" not in addr:
-        raise ValueError(f"smtp.sender {sender!r} has no e-mail address")
-    username, _, domain = addr.rpartition("@")
-    return Address(display_name=clean_text(name), username=username, domain=domain)
+    return parse_mailbox(sender)
 
 
 def recipient_address(email: str, name: str | None = None) -> Address:
@@ -44,17 +43,6 @@ def new_message_id(sender: Address) -> str:
     return make_msgid(domain=sender.domain or "localhost")
 
 
-def unsubscribe_header(sender: Address, recipient: str, one_click_url: str | None = None) -> str:
-    """``List-Unsubscribe``: the https one-click link first when there is one (RFC 8058), then mailto."""
-    subject = quote(f"unsubscribe {recipient}")
-    mailto = f"<mailto:{sender.addr_spec}?subject={subject}>"
-    if one_click_url and one_click_url.startswith(("https://", "http://")) and not any(
-        ch in one_click_url for ch in "<>, \r\n\t"
-    ):
-        return f"<{one_click_url}>, {mailto}"
-    return mailto
-
-
 def build_message(
     *,
     sender: Address,
@@ -65,18 +53,22 @@ def build_message(
     message_id: str,
     date: datetime,
     language: str = "ko",
-    unsubscribe_url: str | None = None,
+    list_headers: Mapping[str, str] | None = None,
+    reply_to: Address | None = None,
 ) -> EmailMessage:
+    """The message; ``list_headers`` from ``alerts.headers.list_headers`` (List-Unsubscribe, List-Id...)."""
     msg = EmailMessage(policy=POLICY)
     msg["From"] = sender
     msg["To"] = recipient
+    if reply_to is not None:
+        msg["Reply-To"] = reply_to
     msg["Subject"] = clean_text(subject, HEADER_CHARS)
     msg["Date"] = format_datetime(date)
     msg["Message-ID"] = message_id
-    msg["List-Unsubscribe"] = unsubscribe_header(sender, recipient.addr_spec, unsubscribe_url)
-    if msg["List-Unsubscribe"].startswith("<http"):
-        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg["Auto-Submitted"] = "auto-generated"
+    for name, value in (list_headers or {}).items():
+        msg[name] = value
+    if "Auto-Submitted" not in msg:
+        msg["Auto-Submitted"] = "auto-generated"
     msg["X-Auto-Response-Suppress"] = "All"
     msg.set_content(text, subtype="plain", charset="utf-8")
     msg.add_alternative(html, subtype="html", charset="utf-8")

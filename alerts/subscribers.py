@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -35,6 +35,9 @@ DEFAULT_LANGUAGE = "ko"
 # Mail for a local account (``planwatch@localhost``) is legitimate on a single machine,
 # though email-validator refuses dotless and special-use domains.
 LOCAL_DOMAINS: tuple[str, ...] = ("localhost",)
+
+# ``[[channel]]`` rows (alerts.channels) are subscribers at this reserved domain; they are not people.
+CHANNEL_DOMAIN = "channels.invalid"
 
 MAX_NAME = 200
 MAX_KEYWORD = 100
@@ -218,7 +221,7 @@ def add_subscriber(
         raise SubscriberError(f"unknown language {language!r} (expected one of: {', '.join(LANGUAGES)})")
     filters = validate_filters(provinces, municipalities, events, keywords, families, known_families)
     if find_subscriber(session, address) is not None:
-        raise SubscriberError(f"{address} is already subscribed (remove it first to change its filters)")
+        raise SubscriberError(f"{address} is already subscribed (change it with `planwatch subscribers edit {address}`)")
     subscriber = Subscriber(
         email=address,
         name=clean_text(name) or None,
@@ -243,6 +246,65 @@ def _require(session: Session, email: str) -> Subscriber:
     return subscriber
 
 
+def edit_subscriber(
+    session: Session,
+    email: str,
+    *,
+    new_email: str | None = None,
+    name: str | None = None,
+    provinces: Iterable[str] | None = None,
+    municipalities: Iterable[str] | None = None,
+    events: Iterable[str] | None = None,
+    keywords: Iterable[str] | None = None,
+    families: Iterable[str] | None = None,
+    frequency: str | None = None,
+    language: str | None = None,
+    known_families: Iterable[str] = FAMILY_NAMES,
+) -> Subscriber:
+    """Change what is given (None: keep it); queued items stay queued.
+
+    A filter given as an empty list clears it. A new address also clears a recorded
+    permanent failure and queues again what was refused for the old address, which
+    never reached anyone.
+    """
+    subscriber = _require(session, email)
+    if frequency is not None and frequency not in FREQUENCIES:
+        raise SubscriberError(f"unknown frequency {frequency!r} (expected one of: {', '.join(FREQUENCIES)})")
+    if language is not None and language not in LANGUAGES:
+        raise SubscriberError(f"unknown language {language!r} (expected one of: {', '.join(LANGUAGES)})")
+    current = filters_of(subscriber)
+    filters = validate_filters(
+        current.provinces if provinces is None else provinces,
+        current.municipalities if municipalities is None else municipalities,
+        current.events if events is None else events,
+        current.keywords if keywords is None else keywords,
+        current.families if families is None else families,
+        known_families,
+    )
+    if new_email is not None:
+        address = normalize_email(new_email)
+        other = find_subscriber(session, address)
+        if other is not None and other.id != subscriber.id:
+            raise SubscriberError(f"{address} is already subscribed")
+        if address != subscriber.email:
+            subscriber.email = address
+            if subscriber.permanent_failure:
+                _clear_permanent_failure(session, subscriber)
+    if name is not None:
+        subscriber.name = clean_text(name) or None
+    subscriber.provinces = list(filters.provinces)
+    subscriber.municipalities = list(filters.municipalities)
+    subscriber.events = list(filters.events)
+    subscriber.keywords = list(filters.keywords)
+    subscriber.families = list(filters.families)
+    if frequency is not None:
+        subscriber.frequency = frequency
+    if language is not None:
+        subscriber.language = language
+    session.flush()
+    return subscriber
+
+
 def remove_subscriber(session: Session, email: str) -> None:
     """Delete the subscriber and its outbox rows (its sent history goes with it)."""
     subscriber = _require(session, email)
@@ -258,11 +320,22 @@ def pause_subscriber(session: Session, email: str) -> Subscriber:
 
 
 def resume_subscriber(session: Session, email: str) -> Subscriber:
-    """Send again; also clears a recorded permanent failure (the address was fixed)."""
+    """Send again; a recorded permanent failure is cleared and what was refused is queued again."""
     subscriber = _require(session, email)
     subscriber.active = True
-    subscriber.permanent_failure = None
+    if subscriber.permanent_failure:
+        _clear_permanent_failure(session, subscriber)
     return subscriber
+
+
+def _clear_permanent_failure(session: Session, subscriber: Subscriber) -> None:
+    """The address works again: forget the refusal and queue the refused items (they reached nobody)."""
+    subscriber.permanent_failure = None
+    session.execute(
+        update(Delivery)
+        .where(Delivery.subscriber_id == subscriber.id, Delivery.status == "failed")
+        .values(status="queued", attempts=0, next_attempt_at=None, message_id=None, error=None)
+    )
 
 
 def list_subscribers(session: Session) -> list[SubscriberRow]:
@@ -281,7 +354,8 @@ def list_subscribers(session: Session) -> list[SubscriberRow]:
         ).all()
     )
     rows = []
-    for s in session.scalars(select(Subscriber).order_by(Subscriber.email)):
+    people = select(Subscriber).where(~Subscriber.email.like(f"%@{CHANNEL_DOMAIN}")).order_by(Subscriber.email)
+    for s in session.scalars(people):
         rows.append(
             SubscriberRow(
                 email=s.email,
@@ -305,8 +379,14 @@ def ensure_default_subscribers(session: Session, config: Config, now: datetime |
     unique address keeps one row each (the loser's flush fails and is rolled back to
     the savepoint).
     """
-    # subscriptions made on the web and not yet confirmed do not count: they receive nothing yet
-    if session.scalar(select(func.count()).select_from(Subscriber).where(Subscriber.state == "confirmed")):
+    # subscriptions made on the web and not yet confirmed do not count (they receive nothing yet),
+    # nor do the [[channel]] rows
+    people = (
+        select(func.count())
+        .select_from(Subscriber)
+        .where(Subscriber.state == "confirmed", ~Subscriber.email.like(f"%@{CHANNEL_DOMAIN}"))
+    )
+    if session.scalar(people):
         return []
     added: list[str] = []
     for recipient in config.digest.recipients:

@@ -30,7 +30,7 @@ import socket
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from email.headerregistry import Address
 from email.message import EmailMessage
 from pathlib import Path
@@ -182,7 +182,9 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9@._-]+")
 
 
 class FileTransport:
-    """Writes ``<time>-<recipient>-<id>.eml`` and an ``.html`` preview beside it, mode 0600.
+    """Writes ``<time><zone>-<recipient>-<id>.eml`` and an ``.html`` preview beside it, mode 0600.
+
+    The time is the configured zone's with its offset (``20261122-093000+0900``).
 
     The .eml is written last and moved into place in one rename, so its existence is
     the proof the message was delivered: that is what recovery checks.
@@ -196,10 +198,11 @@ class FileTransport:
     def path_for(self, message_id: str, recipient: str, now: datetime) -> Path:
         digest = hashlib.sha256(message_id.encode()).hexdigest()[:10]
         who = _UNSAFE_NAME.sub("_", recipient)[:80]
-        return self.outbox_dir / f"{now:%Y%m%d-%H%M%S}-{who}-{digest}.eml"
+        stamp = f"{now:%Y%m%d-%H%M%S%z}" if now.tzinfo else f"{now:%Y%m%d-%H%M%S}Z"  # naive: UTC
+        return self.outbox_dir / f"{stamp}-{who}-{digest}.eml"
 
     def send(self, envelope: OutgoingEnvelope) -> None:
-        path = envelope.path or self.path_for(envelope.message_id, envelope.recipient, datetime.now())
+        path = envelope.path or self.path_for(envelope.message_id, envelope.recipient, datetime.now(timezone.utc))
         try:
             self.outbox_dir.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
             _write_private(path.with_suffix(".html"), envelope.html.encode("utf-8"))

@@ -11,13 +11,18 @@ across a paper's feed, listing and search; different hosts run side by side.
 from __future__ import annotations
 
 import logging
+import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from crawler.summary import CrawlSummary
 from planwatch.config import Config, Source
+from planwatch.logs import SUMMARISED
 
 log = logging.getLogger("planwatch.crawler")
+PROGRESS_EVERY = 0.5  # seconds between two progress calls
 
 
 class CrawlError(Exception):
@@ -39,6 +44,30 @@ def select_sources(config: Config, names: list[str] | tuple[str, ...] | None) ->
     return chosen
 
 
+class ProgressWatcher:
+    """Calls ``progress(context.summary())`` every ``PROGRESS_EVERY`` seconds from a thread of its own."""
+
+    def __init__(self, context: Any, progress: Callable[[CrawlSummary], None]) -> None:
+        self.context, self.progress = context, progress
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="crawl-progress", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(PROGRESS_EVERY):
+            try:
+                self.progress(self.context.summary())
+            except Exception:  # a display problem never stops a crawl
+                log.debug("progress display failed", exc_info=True)
+                return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2)
+
+
 def group_by_host(sources: list[Source]) -> list[list[Source]]:
     groups: OrderedDict[str, list[Source]] = OrderedDict()
     for source in sources:
@@ -56,6 +85,7 @@ def run_crawl(
     outbox: Path | str | None = None,
     max_pages: int | None = None,
     record_runs: bool = False,
+    progress: Callable[[CrawlSummary], None] | None = None,
 ) -> CrawlSummary:
     """Crawl the sources (all enabled ones when no names are given) and return what happened.
 
@@ -64,7 +94,8 @@ def run_crawl(
     With ``record_runs`` each source's run is written to ``source_runs`` (``planwatch
     crawl`` does; the service keeps that log itself and leaves it False). Raises
     ``CrawlError`` for a crawl that cannot start; a source that fails is reported in
-    the summary, not raised.
+    the summary, not raised. ``progress`` is called with the summary so far about twice
+    a second while the crawl runs (from another thread: it must only read it).
     """
     from scrapy.crawler import CrawlerProcess
     from scrapy.settings import Settings
@@ -77,9 +108,12 @@ def run_crawl(
     context = CrawlContext.install(
         CrawlContext(config, db_url, Path(record_dir) if record_dir is not None else None, max_pages, record_runs)
     )
+    watcher = ProgressWatcher(context, progress) if progress is not None else None
     try:
         for source in sources:
             context.report_for(source)  # every selected source appears in the summary, in config order
+        if watcher is not None:
+            watcher.start()
         quiet_robots_errors()
         keep_scrapy_at_root_level()
         process = CrawlerProcess(Settings(build_settings(config)))
@@ -88,9 +122,11 @@ def run_crawl(
         process.start(stop_after_crawl=True, install_signal_handlers=True)
         summary = context.summary()
     finally:
+        if watcher is not None:
+            watcher.stop()
         context.close()
     if outbox is not None:
-        summary.digest = _send_immediate(config, db_url, Path(outbox))
+        summary.digest, summary.digest_refused = _send_immediate(config, db_url, Path(outbox))
     return summary
 
 
@@ -147,7 +183,7 @@ def _crawl_one_after_another(process, spider_classes, context) -> None:  # type:
         report = context.report_for(cls.source)
         report.outcome = "failed"
         report.message = f"the crawl could not run: {failure.getErrorMessage().splitlines()[0]}"
-        log.error("source %s: %s", cls.source.name, report.message)
+        log.error("source %s: %s", cls.source.name, report.message, extra=SUMMARISED)
 
     from twisted.internet.defer import succeed
 
@@ -156,8 +192,8 @@ def _crawl_one_after_another(process, spider_classes, context) -> None:  # type:
         chain.addCallback(start, spider_class)
 
 
-def _send_immediate(config: Config, db_url: str, outbox: Path) -> str | None:
-    """Hand new items to immediate subscribers (the digest itself is the scheduler's job)."""
+def _send_immediate(config: Config, db_url: str, outbox: Path) -> tuple[str | None, list[str]]:
+    """Hand new items to immediate subscribers; the summary line and who was refused (with the reply)."""
     from alerts.delivery import queue_and_send_immediate
     from storage.db import open_database
 
@@ -166,5 +202,5 @@ def _send_immediate(config: Config, db_url: str, outbox: Path) -> str | None:
         report = queue_and_send_immediate(database, config, outbox)
     finally:
         database.dispose()
-    line = getattr(report, "summary_line", None)
-    return line() if callable(line) else None
+    refused = [line for line in report.failures if line.split(":", 1)[0] in set(report.refused)]
+    return report.summary_line(), refused

@@ -52,6 +52,7 @@ class CrawlSummary:
     finished_at: str | None = None
     record_file: str | None = None  # the WARC written with --record
     digest: str | None = None  # one line from the immediate-digest delivery, when it ran
+    digest_refused: list[str] = field(default_factory=list)  # "address: the server's reply", refused for good
 
     def total(self, name: str) -> int:
         return sum(int(getattr(s, name)) for s in self.sources)
@@ -106,4 +107,5 @@ class CrawlSummary:
             finished_at=data.get("finished_at"),
             record_file=data.get("record_file"),
             digest=data.get("digest"),
+            digest_refused=list(data.get("digest_refused") or []),
         )

@@ -65,7 +65,7 @@ def run_worker(
     if outbox is not None:
         from crawler.runner import _send_immediate
 
-        run.summary.digest = _send_immediate(config, db_url, Path(outbox))
+        run.summary.digest, run.summary.digest_refused = _send_immediate(config, db_url, Path(outbox))
     return run
 
 

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from extractors.topics import TopicVocabulary
 
@@ -278,9 +286,37 @@ def parse_schedule(value: str) -> tuple[str, Any]:
     raise ValueError(f"expected an interval like '30m' or a cron expression like '0 */2 * * *', got {value!r}")
 
 
+DEFAULT_SENDER = "planwatch <planwatch@localhost>"  # good for the outbox directory only
+
+
+def _is_local_domain(domain: str) -> bool:
+    """``localhost``, ``mail.localhost``, a bare host name: not a domain a relay can send as."""
+    domain = domain.lower().rstrip(".")
+    return "." not in domain or domain.endswith((".localhost", ".local", ".localdomain")) or domain == "localhost"
+
+
+def _checked_mailbox(v: str, what: str) -> str:
+    """``name <address>`` (or a bare address): one header line whose address passes the subscribers' rule."""
+    from email.utils import parseaddr
+
+    from alerts.subscribers import SubscriberError, normalize_email
+
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+        raise ValueError(f"must be one line without control characters, got {v!r}")
+    _name, address = parseaddr(v)
+    try:
+        normalize_email(address)
+    except SubscriberError:
+        raise ValueError(f"needs an e-mail address, like {what}, got {v!r}") from None
+    return v
+
+
 class SmtpSettings(_Section):
     url: str | None = None  # smtp://user@host:587 (STARTTLS), smtps://user@host:465 (TLS); password from env
-    sender: str = "planwatch <planwatch@localhost>"
+    sender: str | None = None  # From: required with a relay; the outbox directory uses DEFAULT_SENDER
+    reply_to: str | None = None  # Reply-To: where a reader's answer goes
+    envelope_sender: str | None = None  # MAIL FROM: where bounces go; default the sender's address
+    list_id: str | None = None  # the List-Id label; default planwatch.<sender's domain>
     timeout: float = Field(30.0, gt=0, le=600)
 
     @field_validator("url")
@@ -292,22 +328,68 @@ class SmtpSettings(_Section):
             raise ValueError("must not contain a password: set PLANWATCH_SMTP_PASSWORD in the environment")
         return v
 
-    @field_validator("sender")
+    @field_validator("sender", "reply_to")
     @classmethod
-    def _sender(cls, v: str) -> str:
-        """``name <address>``: one header line whose address passes the subscribers' rule."""
-        from email.utils import parseaddr
+    def _mailbox(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if v is None:
+            return None
+        v = _checked_mailbox(v, "'planwatch <alerts@example.kr>'")
+        if info.field_name == "sender" and info.data.get("url") is not None:
+            problem = relay_sender_problem(v)
+            if problem:
+                raise ValueError(problem)
+        return v
 
+    @field_validator("envelope_sender")
+    @classmethod
+    def _bare_address(cls, v: str | None) -> str | None:
         from alerts.subscribers import SubscriberError, normalize_email
 
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
-            raise ValueError(f"must be one line without control characters, got {v!r}")
-        _name, address = parseaddr(v)
+        if v is None:
+            return None
         try:
-            normalize_email(address)
+            return normalize_email(v)
         except SubscriberError:
-            raise ValueError(f"needs an e-mail address, like 'planwatch <planwatch@example.kr>', got {v!r}") from None
+            raise ValueError(f"needs a bare e-mail address, like 'bounces@example.kr', got {v!r}") from None
+
+    @field_validator("list_id")
+    @classmethod
+    def _list_label(cls, v: str | None) -> str | None:
+        from alerts.headers import HeaderValueError
+        from alerts.headers import list_id as list_id_header
+
+        if v is None:
+            return None
+        try:
+            list_id_header(v)
+        except HeaderValueError as exc:
+            raise ValueError(str(exc)) from None
         return v
+
+    @model_validator(mode="after")
+    def _relay_needs_a_sender(self) -> SmtpSettings:
+        if self.url is not None and self.sender is None:
+            raise ValueError(relay_sender_problem(None))
+        return self
+
+    @property
+    def from_header(self) -> str:
+        return self.sender or DEFAULT_SENDER
+
+
+def relay_sender_problem(sender: str | None) -> str | None:
+    """Why ``sender`` cannot be used through an SMTP relay, or None when it can."""
+    from email.utils import parseaddr
+
+    if sender is None:
+        return "smtp.sender is required when mail goes through an SMTP server, like 'planwatch <alerts@example.kr>'"
+    address = parseaddr(sender)[1]
+    if _is_local_domain(address.rpartition("@")[2]):
+        return (
+            f"smtp.sender {address} is a local address: a relay would send as it and receivers refuse it; "
+            "set smtp.sender to an address on your domain"
+        )
+    return None
 
 
 class DigestSettings(_Section):
@@ -516,6 +598,57 @@ class TopicSettings(_Section):
         """The families as plain data for the extractors."""
         return TopicVocabulary.build(self.families, self.terms)
 
+class AlertsSettings(_Section):
+    """``[alerts]``: who hears about the crawl's health, and how much one run may send."""
+
+    operator: str | None = None  # gets source health (failing, silent sources); never subscribers
+    immediate_cap: int = Field(10, ge=1, le=1000)  # immediate mails per subscriber and run; the rest in one digest
+    backfill_days: int = Field(30, ge=0, le=3650)  # stored plans a new subscriber's first digest starts with
+    max_digest_bytes: int = Field(100_000, ge=20_000, le=10_000_000)  # a longer digest ends with "and N more"
+
+    @field_validator("operator")
+    @classmethod
+    def _operator(cls, v: str | None) -> str | None:
+        from alerts.subscribers import SubscriberError, normalize_email
+
+        if v is None:
+            return None
+        try:
+            return normalize_email(v)
+        except SubscriberError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class ChannelConfig(_Section):
+    """``[[channel]]``: an Apprise URL (Slack, Teams, Telegram, Discord, json://...) with a subscriber's filters."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    url: str = Field(repr=False)  # often holds a token: never printed
+    provinces: list[str] = Field(default_factory=list)
+    municipalities: list[str] = Field(default_factory=list)
+    events: list[str] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    language: Literal["ko", "en"] = "ko"
+    immediate: bool = True  # new plans and updates, one notification each (up to alerts.immediate_cap)
+    operator: bool = False  # the source-health alerts too
+
+    @field_validator("url")
+    @classmethod
+    def _apprise_url(cls, v: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9+.\-]*://\S+$", v.strip(), re.I):
+            raise ValueError("must be an Apprise URL like 'slack://…', 'tgram://…' or 'json://host:port/path'")
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _filters_known(self) -> ChannelConfig:
+        from alerts.subscribers import SubscriberError, validate_filters
+
+        try:
+            validate_filters(self.provinces, self.municipalities, self.events, self.keywords)
+        except SubscriberError as exc:
+            raise ValueError(str(exc)) from None
+        return self
+
 
 class Config(_Section):
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -526,8 +659,10 @@ class Config(_Section):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     mail: MailSettings = Field(default_factory=MailSettings)
     distributed: DistributedSettings = Field(default_factory=DistributedSettings)
+    alerts: AlertsSettings = Field(default_factory=AlertsSettings)
     web: WebConfig = Field(default_factory=WebConfig)
-    path: str | None = None  # where it was loaded from (BUILT_IN_CONFIG for the packaged default); None when built in code
+    channel: list[ChannelConfig] = Field(default_factory=list)
+    path: str | None = None  # where it was loaded from; None for the embedded defaults
 
     @model_validator(mode="after")
     def _unique_names(self) -> Config:
@@ -536,6 +671,10 @@ class Config(_Section):
             if s.name in seen:
                 raise ValueError(f"two sources are named {s.name!r}")
             seen.add(s.name)
+        names = [c.name for c in self.channel]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"two channels are named {twice[0]!r}")
         return self
 
     @property
@@ -612,6 +751,9 @@ _SECTIONS: dict[str, type[BaseModel]] = {
     "service": ServiceSettings,
     "mail": MailSettings,
     "distributed": DistributedSettings,
+    "alerts": AlertsSettings,
+    "web": WebConfig,
+    "channel": ChannelConfig,
 }
 
 

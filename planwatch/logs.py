@@ -12,6 +12,10 @@ import re
 import sys
 from datetime import datetime, timezone
 
+# ``log.warning(..., extra=SUMMARISED)``: a line the command's own summary prints as well
+# (a source that failed); ``hide_summarised()`` keeps it off the terminal, so it is read once.
+SUMMARISED = {"planwatch_summarised": True}
+
 _CREDENTIALS_IN_URL = re.compile(r"(?P<scheme>[a-z][a-z0-9+.\-]*://)(?P<user>[^:/@\s]+):(?P<secret>[^@/\s]+)@", re.I)
 
 
@@ -37,6 +41,11 @@ class JsonFormatter(logging.Formatter):
 
 
 class RedactingFormatter(logging.Formatter):
+    """Plain lines, each stamped in UTC with its offset (``2026-11-22T00:30:00.123+00:00``)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
+        return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+
     def format(self, record: logging.LogRecord) -> str:
         return redact(super().format(record))
 
@@ -55,3 +64,16 @@ def configure_logging(level: str = "WARNING", file: str | None = None, json_line
     # Libraries chatter at INFO; planwatch's own lines are what the user asked for.
     for noisy in ("trafilatura", "htmldate", "courlan", "charset_normalizer", "urllib3", "chardet"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+class _DropSummarised(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, "planwatch_summarised", False)
+
+
+def hide_summarised() -> None:
+    """Drop lines marked ``SUMMARISED`` from terminal handlers (files and JSON logs keep them)."""
+    for handler in logging.getLogger().handlers:
+        is_terminal = isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler)
+        if is_terminal and not isinstance(handler.formatter, JsonFormatter):
+            handler.addFilter(_DropSummarised())

@@ -38,6 +38,8 @@ OUTCOMES = {
 }
 FAILED_OUTCOMES = frozenset({"failed", "unreachable"})
 SKIPPED_OUTCOMES = frozenset({"overrun", "missed"})
+ATTENTION_FAILED = ("failed", "failing")  # health states of a source whose last crawl failed
+ATTENTION = (*ATTENTION_FAILED, "silent")
 MESSAGE_LIMIT = 2000  # characters of a run's message kept in the database
 
 
@@ -175,7 +177,7 @@ class SourceHealth:
     """One source as ``planwatch status`` and the digest footer see it."""
 
     source: str
-    state: str  # ok | failing | silent | never_run
+    state: str  # ok | failed (the last crawl) | failing (for failing_after) | silent | never_run
     last_outcome: str | None
     last_run_at: datetime | None
     last_ok_at: datetime | None
@@ -197,6 +199,7 @@ def source_health(db: Database, sources: Iterable[str], *, failing_after: float,
 
     *failing*: no successful crawl for ``failing_after`` seconds although crawls ran
     (counted from the last success, or from the first run if there never was one);
+    *failed*: the last crawl failed (unreachable, HTTP 404...), not yet for that long;
     *silent*: crawls succeed but no new article for ``silent_after`` seconds.
     """
     now = _aware(now or datetime.now(timezone.utc))
@@ -232,7 +235,7 @@ def source_health(db: Database, sources: Iterable[str], *, failing_after: float,
             out.append(SourceHealth(
                 source=name, state=state, last_outcome=last.outcome, last_run_at=_aware(last.started_at),
                 last_ok_at=_aware(last_ok_at), last_new_article_at=_aware(last_new_at), since=since,
-                message=last_failure.message if (state == "failing" and last_failure is not None) else None,
+                message=last_failure.message if (state in ATTENTION_FAILED and last_failure is not None) else None,
             ))
     return out
 
@@ -244,6 +247,7 @@ def _classify(now: datetime, first_at: datetime | None, last_ok_at: datetime | N
         since = last_ok_at or first_at
         if since is not None and now - since > failing_after:
             return "failing", since
+        return "failed", last_ok_at or first_at
     if last_ok_at is not None:
         since = last_new_at or first_at
         if since is not None and now - since > silent_after:

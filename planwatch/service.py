@@ -437,14 +437,14 @@ class Service:
     # -- listeners (run in the scheduler's threads) --
 
     def _on_overrun(self, event: JobSubmissionEvent) -> None:
-        due = ", ".join(self._local(t) for t in event.scheduled_run_times)
+        due = ", ".join(self._utc(t) for t in event.scheduled_run_times)
         source, _ = run_key(event.job_id)
         log.warning("%s: overrun: the run due at %s was skipped because the previous run is still going",
                     event.job_id, due, extra={"job": event.job_id, "source": source, "outcome": "overrun"})
         self._record_skipped(event.job_id, "overrun", f"due at {due}; the previous run was still going")
 
     def _on_missed(self, event: JobExecutionEvent) -> None:
-        due = self._local(event.scheduled_run_time)
+        due = self._utc(event.scheduled_run_time)
         source, _ = run_key(event.job_id)
         log.warning("%s: the run due at %s was missed by more than the grace time; skipped", event.job_id, due,
                     extra={"job": event.job_id, "source": source, "outcome": "missed"})
@@ -469,7 +469,8 @@ class Service:
         log.info("service started (pid %d): jobs %s", os.getpid(), ", ".join(parts))
         for job in scheduler.get_jobs():
             log.info("%s: %s, next run %s", job.id, job.name,
-                     self._local(job.next_run_time) if job.next_run_time else "none")
+                     self._utc(job.next_run_time) if job.next_run_time else "none")
 
-    def _local(self, moment: datetime) -> str:
-        return moment.astimezone(ZoneInfo(self.config.service.timezone)).isoformat(timespec="seconds")
+    def _utc(self, moment: datetime) -> str:
+        """Log lines give times in UTC with the offset, like their own stamps (`status` shows the zone's)."""
+        return moment.astimezone(timezone.utc).isoformat(timespec="seconds")

@@ -248,6 +248,33 @@ def alembic_config(connection: Connection | None = None) -> Any:
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
+def missing_sqlite_file(url: str) -> Path | None:
+    """The absolute path of a SQLite URL's file when it does not exist yet; None otherwise."""
+    try:
+        parsed = parse_url(url)
+    except StorageError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or is_memory(parsed):
+        return None
+    path = Path(parsed.database or "").expanduser().absolute()
+    return None if path.exists() else path
+
+
+def describe_database(url: str) -> str:
+    """``SQLite file /srv/planwatch.db`` or ``PostgreSQL postgres@127.0.0.1:5432/planwatch`` (no password)."""
+    try:
+        parsed = parse_url(url)
+    except StorageError:
+        return url
+    if parsed.get_backend_name() == "sqlite":
+        if is_memory(parsed):
+            return "SQLite in memory"
+        return f"SQLite file {Path(parsed.database or '').expanduser().absolute()}"
+    user = f"{parsed.username}@" if parsed.username else ""
+    port = f":{parsed.port}" if parsed.port else ""
+    return f"PostgreSQL {user}{parsed.host or 'localhost'}{port}/{parsed.database or ''}"
+
+
 def parse_url(url: str) -> URL:
     """Parse a database URL; plain ``postgresql://`` means the psycopg 3 driver."""
     try:

@@ -75,7 +75,7 @@ def test_killed_after_the_server_took_the_data_is_not_sent_again(db, tmp_path):
         seed_like_plans(s)
         add_subscriber_row(s, "reader@example.com", frequency="run")
     with SmtpTestServer(behaviour=Behaviour(hold=True)) as srv:
-        config_text = f'[smtp]\nurl = "{srv.url}"\ntimeout = 20\n'
+        config_text = f'[smtp]\nurl = "{srv.url}"\nsender = "planwatch <planwatch@example.org>"\ntimeout = 20\n'
         proc = child(db, config_text, tmp_path, "smtp")
         try:
             assert srv.data_received.wait(60), (

@@ -32,6 +32,7 @@ from storage.models import Subscriber
 
 NOW = datetime(2026, 11, 22, 0, 30)  # UTC; 2026-11-22 09:30 in Seoul
 PASSWORD = "s3cret-Pa55word!"
+SENDER = '[smtp]\nsender = "planwatch <planwatch@example.org>"\n'  # a relay needs a real sender
 
 
 @pytest.fixture
@@ -61,7 +62,7 @@ class App:
     def __init__(self, db, config, outbox):
         self.config, self.db_url, self.outbox, self._db = config, db.url, outbox, db
 
-    def database(self):
+    def database(self, **_options):
         return self._db
 
 
@@ -199,13 +200,17 @@ def test_permanent_refusal_is_recorded_and_shown_and_not_retried(db, tmp_path):
         send_all(db, config, tmp_path, now=NOW + timedelta(days=1))
         assert [r for m in srv.messages for r in m.rcpt_tos] == ["fine@example.com", "fine@example.com"]
         assert len(deliveries_of(db, "gone@example.com")) == 5
-        # resuming clears the failure
+        # resuming clears the failure and queues the refused items again: the mailbox exists now
         result = CliRunner().invoke(
             subscribers_cmd, ["resume", "gone@example.com"], obj=App(db, config, tmp_path)
         )
         assert result.exit_code == 0
         with db.session() as s:
             assert s.query(Subscriber).filter_by(email="gone@example.com").one().permanent_failure is None
+        assert {d.status for d in deliveries_of(db, "gone@example.com")} == {"queued"}
+        srv.behaviour = Behaviour()
+        again = send_all(db, config, tmp_path, now=NOW + timedelta(days=1, minutes=1))
+        assert again.messages_sent == 1 and again.items == 5 and srv.to("gone@example.com")
 
 
 def test_temporary_refusal_and_dropped_connection_are_retried_once(db, tmp_path):
@@ -234,11 +239,11 @@ def test_hung_server_times_out_then_a_slow_one_delivers(db, tmp_path):
         seed_like_plans(s)
         add_subscriber_row(s, "slow@example.com")
     with HungServer() as hung:
-        config = make_config(f'[smtp]\nurl = "{hung.url}"\ntimeout = 0.5\n')
+        config = make_config(f'{SENDER}url = "{hung.url}"\ntimeout = 0.5\n')
         report = send_all(db, config, tmp_path)
         assert report.deferred == 1 and "timed out" in report.failures[0]
     with SmtpTestServer(behaviour=Behaviour(delay=1.0)) as srv:  # slow, but within the timeout
-        config = make_config(f'[smtp]\nurl = "{srv.url}"\ntimeout = 5\n')
+        config = make_config(f'{SENDER}url = "{srv.url}"\ntimeout = 5\n')
         report = send_all(db, config, tmp_path, now=NOW + timedelta(minutes=6))
         assert report.messages_sent == 1 and len(srv.messages) == 1
 
@@ -250,7 +255,7 @@ def test_starttls_and_login_without_the_password_showing(db, tmp_path, certifica
         add_subscriber_row(s, "tls@example.com")
     with SmtpTestServer(tls="starttls", certificate=certificate, login=("mailer", PASSWORD)) as srv:
         env = {"PLANWATCH_SMTP_URL": srv.url, "PLANWATCH_SMTP_PASSWORD": PASSWORD}
-        config = make_config()
+        config = make_config(SENDER)
         transport = transport_from_config(
             config, tmp_path, env=env, ssl_context=client_context(certificate[0])
         )
@@ -285,7 +290,7 @@ def test_implicit_tls(db, tmp_path, certificate):
         add_subscriber_row(s, "tls@example.com")
     with SmtpTestServer(tls="implicit", certificate=certificate) as srv:
         assert srv.url.startswith("smtps://")
-        config = make_config()
+        config = make_config(SENDER)
         transport = transport_from_config(
             config, tmp_path, env={"PLANWATCH_SMTP_URL": srv.url}, ssl_context=client_context(certificate[0])
         )
@@ -298,7 +303,7 @@ def test_no_password_over_a_plain_connection_and_none_in_the_url(db, server, tmp
     with db.session() as s:
         seed_like_plans(s)
         add_subscriber_row(s, "plain@example.com")
-    config = make_config()
+    config = make_config(SENDER)
     env = {
         "PLANWATCH_SMTP_URL": f"smtp://mailer@127.0.0.1:{server.port}",
         "PLANWATCH_SMTP_PASSWORD": PASSWORD,
@@ -348,7 +353,9 @@ def test_immediate_and_scheduled_frequencies(db, server, tmp_path):
     assert sorted(recipients) == ["each-run@example.com"] + ["now@example.com"] * 5  # one per item vs one per run
     assert report.messages_sent == 6
     immediate = [m for m in server.messages if m.rcpt_tos == ["now@example.com"]]
-    assert {m.message["Subject"] for m in immediate} == {"[planwatch] 새 계획 1건 — 2026-11-22"}
+    subjects = {m.message["Subject"] for m in immediate}  # one per plan, each naming its city and stage
+    assert len(subjects) == 5 and "[planwatch] 시흥시 스마트도시계획 — 업무협약" in subjects
+    assert all(any(city in s for city in ("안양시", "부천시", "광양시", "대전광역시", "시흥시")) for s in subjects)
     assert len({m.message.get_body(("plain",)).get_content() for m in immediate}) == 5  # a plan each
     send_pending(db, config, tmp_path, now=NOW, frequencies=("daily",), env={})
     assert [r for m in server.messages for r in m.rcpt_tos][6:] == ["daily@example.com"]

@@ -112,7 +112,7 @@ def test_updated_plan_shows_old_and_new_values(db):
         ("기간", "없음", "2018–2022"),
     ]
     r = render_digest(d)
-    assert r.subject == "[planwatch] 변경 1건 — 2026-11-22"
+    assert r.subject == "[planwatch] 대전광역시 대전 4차 산업혁명 기본계획 — 확정 (변경)"  # one entry: named
     assert "중간보고회 → 확정" in r.html and "중간보고회 → 확정" in r.text
     assert "12 → 17" in r.text and "변경된 계획" in r.html and "새 계획" not in r.html
 
@@ -136,7 +136,8 @@ def test_news_section_and_english_variant(db):
     assert 'lang="en"' in r.html
 
 
-def test_sources_footer_names_failed_and_silent_sources_only(db):
+def test_source_health_never_reaches_a_subscribers_digest(db):
+    """Failed and silent sources are the operator's business (alerts.operator), not the readers'."""
     config = make_config("""
 [[source]]
 name = "broken"
@@ -171,11 +172,10 @@ url = "https://example.kr/new.xml"
                 SourceRun(source="busy", started_at=NOW - timedelta(hours=1), outcome="ok", new_articles=2),
             ]
         )
-    d = digest_for(db, config)
-    assert [(n.source, n.state) for n in d.source_notes] == [("broken", "failed"), ("quiet", "silent")]
-    r = render_digest(d)
-    assert "수집 상태" in r.html and "HTTP 503 Service Unavailable" in r.html and "busy" not in r.html
-    assert "quiet" in r.text and "never-ran" not in r.text
+    r = render_digest(digest_for(db, config))
+    for text in (r.html, r.text):
+        assert "수집 상태" not in text and "HTTP 503" not in text
+        assert "broken" not in text and "quiet" not in text
 
 
 def test_summary_takes_the_first_two_sentences():

@@ -45,6 +45,7 @@ def seed_delivery(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("seed-digest")
     db_url = f"sqlite:///{tmp_path / 'planwatch.db'}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANWATCH_")}
+    (tmp_path / "planwatch.toml").write_text('[smtp]\nsender = "planwatch <alerts@planwatch.example.kr>"\n')
     with SmtpTestServer() as server:
         env["PLANWATCH_SMTP_URL"] = server.url
         outbox = tmp_path / "outbox"

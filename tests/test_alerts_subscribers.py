@@ -20,7 +20,7 @@ class App:
     def __init__(self, db, config=None):
         self.config, self.db_url, self._db = config or make_config(), db.url, db
 
-    def database(self):
+    def database(self, **_options):
         return self._db
 
 
@@ -168,7 +168,7 @@ def test_pause_skips_news_found_meanwhile_and_new_subscribers_start_from_now(db)
     assert prepare_queue(db, make_config(), NOW) == 5
     assert len(deliveries_of(db, "early@example.com")) == 5 and deliveries_of(db, "paused@example.com") == []
     assert run(db, "resume", "paused@example.com").exit_code == 0
-    assert run(db, "add", "late@example.com").exit_code == 0
+    assert run(db, "add", "late@example.com", "--backfill", "0").exit_code == 0  # from now on only
     with db.session() as s:
         add_plan(
             s,

@@ -59,7 +59,7 @@ CASES = [
     # -- [smtp] ------------------------------------------------------------------------------
     ('[smtp]\nurl = "http://mail.example.kr"\n', 2, "smtp.url", "smtp://user@host:587"),
     ('[smtp]\nurl = "smtp://user:secret@mail.example.kr:587"\n', 2, "smtp.url", "PLANWATCH_SMTP_PASSWORD"),
-    ('[smtp]\nhost = "mail.example.kr"\n', 2, "smtp.host", "known keys: url, sender, timeout"),
+    ('[smtp]\nhost = "mail.example.kr"\n', 2, "smtp.host", "known keys: url, sender, reply_to"),
     ("[smtp]\ntimeout = 0\n", 2, "smtp.timeout", "greater than 0"),
     ('[smtp]\nsender = "planwatch"\n', 2, "smtp.sender", "needs an e-mail address"),
     ('[smtp]\nsender = "p <p@localhost>\\r\\nBcc: x@example.kr"\n', 2, "smtp.sender", "one line"),

@@ -402,7 +402,7 @@ BASE_CONFIG = {
                "allowed_domains": ["example.kr"], "article_url_pattern": "idxno=\\d+", "encoding": "utf-8",
                "include": ["news"], "exclude": ["photo"], "max_articles": 50, "max_pages": 3, "selectors": {},
                "queries": [], "preset": "ndsoft", "article_links": "a.title", "next_page": "a.next"},
-    "smtp": {"url": "smtp://mailer@127.0.0.1:2525", "sender": "planwatch <planwatch@localhost>", "timeout": 10},
+    "smtp": {"url": "smtp://mailer@127.0.0.1:2525", "sender": "planwatch <alerts@example.kr>", "timeout": 10},
     "digest": {"recipients": ["team@example.kr"], "daily_at": "08:00", "weekly_on": "mon", "timezone": "Asia/Seoul",
                "silent_after": "3d", "retry_after": "5m"},
     "service": {"timezone": "Asia/Seoul", "default_schedule": "1h", "jitter": "5m", "misfire_grace": "1h",

@@ -68,7 +68,10 @@ def assert_no_secret(tmp: Path, password: str, outputs: list[subprocess.Complete
 
 def child_env(tmp: Path, password: str, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PLANWATCH_")}
-    (tmp / "planwatch.toml").write_text('[digest]\nrecipients = ["desk@example.kr"]\n', encoding="utf-8")
+    (tmp / "planwatch.toml").write_text(
+        '[smtp]\nsender = "planwatch <alerts@example.kr>"\n[digest]\nrecipients = ["desk@example.kr"]\n',
+        encoding="utf-8",
+    )
     env.update(PLANWATCH_SMTP_PASSWORD=password, PLANWATCH_CONFIG=str(tmp / "planwatch.toml"), **extra)
     return env
 

@@ -132,7 +132,7 @@ schedule = "2s"
     # only one service per database: a second one refuses in one line
     second = run_cli(config, service_db, tmp_path, "run", timeout=60)
     assert second.returncode == 1
-    errors = [line for line in second.stderr.splitlines() if line.strip()]
+    errors = [line for line in second.stderr.splitlines() if line.strip() and " INFO " not in line]
     assert len(errors) == 1 and "another planwatch service is already running" in errors[0], second.stderr
     assert f"pid {service.proc.pid}" in errors[0]
 

@@ -222,7 +222,7 @@ def _run(db, source, outcome, *, hours_ago, new=0, message=None):
                         outcome=outcome, new_articles=new, message=message))
 
 
-def test_health_names_sources_failing_or_silent_too_long(db):
+def test_health_names_sources_failed_failing_or_silent_too_long(db):
     _run(db, "failing", "ok", hours_ago=30, new=2)
     _run(db, "failing", "failed", hours_ago=20, message="the crawl process was killed by SIGKILL")
     _run(db, "failing", "unreachable", hours_ago=1, message="connection refused")
@@ -235,7 +235,7 @@ def test_health_names_sources_failing_or_silent_too_long(db):
         db, ["failing", "briefly-down", "silent", "fine", "new"], failing_after=86400, silent_after=3 * 86400)}
     assert health["failing"].state == "failing" and health["failing"].message == "connection refused"
     assert health["failing"].since is not None and health["failing"].last_outcome == "unreachable"
-    assert health["briefly-down"].state == "ok"
+    assert health["briefly-down"].state == "failed" and health["briefly-down"].message == "timeout"
     assert health["silent"].state == "silent"
     assert health["fine"].state == "ok"
     assert health["new"].state == "never_run"

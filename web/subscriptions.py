@@ -23,7 +23,8 @@ from jinja2 import Environment
 from sqlalchemy import delete, func, select
 
 from alerts.delivery import local_time
-from alerts.mime import build_message, new_message_id, recipient_address, sender_address
+from alerts.identity import SenderError, mail_identity
+from alerts.mime import build_message, recipient_address
 from alerts.subscribers import (
     FREQUENCIES,
     SubscriberError,
@@ -221,18 +222,22 @@ class Subscriptions:
         subject = self.templates.get_template("mail_subject.txt.j2").render(context).strip()
         text = self.templates.get_template("mail.txt.j2").render(context)
         html = self.templates.get_template("mail.html.j2").render(context)
-        sender = sender_address(self.config.smtp.sender)
         now = utcnow()
-        message_id = new_message_id(sender)
-        recipient = recipient_address(subscriber.email)
-        message = build_message(
-            sender=sender, recipient=recipient, subject=subject, text=text, html=html, message_id=message_id,
-            date=local_time(now, self.config), language=subscriber.language,
-        )
         try:
             transport = transport_from_config(self.config, self.outbox)
         except SmtpConfigError as exc:
             raise MailError(str(exc)) from None
+        try:
+            identity = mail_identity(self.config, relay=transport.name != "file")
+        except SenderError as exc:
+            transport.close()
+            raise MailError(str(exc)) from None
+        sender, message_id = identity.sender, identity.new_message_id()
+        recipient = recipient_address(subscriber.email)
+        message = build_message(
+            sender=sender, recipient=recipient, subject=subject, text=text, html=html, message_id=message_id,
+            date=local_time(now, self.config), language=subscriber.language, reply_to=identity.reply_to,
+        )
         try:
             path = transport.path_for(message_id, subscriber.email, local_time(now, self.config))
             with self.db.session() as session:
@@ -240,7 +245,8 @@ class Subscriptions:
                                             transport=transport.name, path=str(path) if path else None,
                                             subject=subject, created_at=now))
             try:
-                transport.send(OutgoingEnvelope(message, html, sender.addr_spec, recipient.addr_spec, message_id, path))
+                transport.send(OutgoingEnvelope(message, html, identity.envelope_sender, recipient.addr_spec, message_id,
+                                                path))
             except DeliveryError as exc:
                 self._mark(message_id, "failed", str(exc))
                 raise MailError(f"the mail to {subscriber.email} could not be sent: {exc}") from None

@@ -39,6 +39,7 @@ from crawler.middlewares import response_capture_headers
 from crawler.pipelines import STORAGE_FAILED
 from crawler.summary import SourceReport
 from planwatch.config import Source
+from planwatch.logs import SUMMARISED
 from planwatch.records import Capture
 from storage.db import StorageError
 
@@ -211,7 +212,7 @@ class SourceSpider(scrapy.Spider):
         self._all_unreachable = self._all_unreachable and is_connection_failure(failure)
         self.report.errors += 1
         if len(self.entry_failures) == 1:
-            log.warning("source %s: %s", self.source.name, reason)
+            log.warning("source %s: %s", self.source.name, reason, extra=SUMMARISED)
 
     def entry_unusable(self, response: Response, what: str) -> None:
         """An entry page arrived but is not what the source says it is (not a feed, no links)."""
@@ -220,7 +221,7 @@ class SourceSpider(scrapy.Spider):
             self.entry_failures.append(reason)
             self._all_unreachable = False
             self.report.errors += 1
-            log.warning("source %s: %s", self.source.name, reason)
+            log.warning("source %s: %s", self.source.name, reason, extra=SUMMARISED)
         else:
             self.page_failed(response.url, what)
 

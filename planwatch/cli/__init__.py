@@ -46,15 +46,47 @@ class AppContext:
                 raise click.ClickException(str(exc)) from None
         return self._config
 
-    def database(self):  # -> storage.db.Database
+    def database(self, *, create: bool = True):  # -> storage.db.Database
+        """The database, opened once; ``create=False`` (commands that only read) refuses a missing SQLite file."""
         if self._database is None:
-            from storage.db import StorageError, open_database
+            from storage.db import StorageError, describe_database, missing_sqlite_file, open_database
 
             try:
+                missing = missing_sqlite_file(self.db_url)
+                if missing is not None and not create:
+                    raise click.ClickException(
+                        f"no database at {missing} ({self.db_url}): nothing is stored there yet"
+                        f"{relative_url_hint(self.db_url)}; a writing command (replay, crawl, "
+                        "subscribers add) creates it"
+                    )
                 self._database = open_database(self.db_url)
             except StorageError as exc:
                 raise click.ClickException(str(exc)) from None
+            log.info("database: %s%s", describe_database(self.db_url), " (created)" if missing else "")
         return self._database
+
+    def announced_db_url(self) -> str:
+        """The database URL for a command that opens it itself (a crawl, a worker), named at ``-v``."""
+        from storage.db import describe_database, missing_sqlite_file
+
+        created = " (created)" if missing_sqlite_file(self.db_url) is not None else ""
+        log.info("database: %s%s", describe_database(self.db_url), created)
+        return self.db_url
+
+    @property
+    def database_description(self) -> str:
+        from storage.db import describe_database
+
+        return describe_database(self.db_url)
+
+
+def relative_url_hint(url: str) -> str:
+    """A ``sqlite:///srv/x.db`` is the relative path srv/x.db; say so when it looks meant as absolute."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:////"):
+        rest = url[len("sqlite:///"):]
+        if "/" in rest and not rest.startswith((".", "~")):
+            return f" (sqlite:///{rest} is relative to the working directory; an absolute path takes four slashes: sqlite:////{rest})"
+    return ""
 
 
 def default_db_url() -> str:
@@ -127,15 +159,18 @@ class PlanwatchGroup(click.Group):
 @click.option("--log-file", metavar="FILE", help="Write logs to FILE instead of stderr.")
 @click.option("--log-json", is_flag=True, help="Log one JSON object per line.")
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
+@click.option("-v", "--verbose", is_flag=True, help="Log at INFO: which database, configuration and outbox are used.")
 @click.version_option(package_name="planwatch", prog_name="planwatch")
 @click.pass_context
 def main(ctx: click.Context, config_file: str | None, db_url: str | None, outbox: Path | None,
-         log_level: str, log_file: str | None, log_json: bool, debug: bool) -> None:
+         log_level: str, log_file: str | None, log_json: bool, debug: bool, verbose: bool) -> None:
     """Watch Korean news for local 4th-Industrial-Revolution plans and mail a digest of what changed.
 
     Replay saved captures (replay), crawl the configured sources (crawl), look at
     what is stored (plans), and send or preview digests (digest).
     """
+    if verbose and log_level.upper() in ("WARNING", "ERROR"):
+        log_level = "INFO"
     configure_logging("DEBUG" if debug else log_level, log_file, log_json)
     ctx.obj = AppContext(
         config_file=config_file,

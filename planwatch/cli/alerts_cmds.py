@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from rich import box
@@ -17,10 +21,13 @@ from alerts.subscribers import (
     SubscriberError,
     SubscriberRow,
     add_subscriber,
+    edit_subscriber,
+    find_subscriber,
     list_subscribers,
     pause_subscriber,
     remove_subscriber,
     resume_subscriber,
+    validate_filters,
 )
 from alerts.transport import SmtpConfigError
 from extractors.topics import FAMILY_NAMES
@@ -32,8 +39,8 @@ stderr = Console(stderr=True)
 LIST_HELP = "repeat the option or separate values with commas"
 
 
-def _session(app):
-    return app.database().session()
+def _session(app, *, create: bool = True):
+    return app.database(create=create).session()
 
 
 @click.group()
@@ -83,6 +90,13 @@ def subscribers() -> None:
     show_default=True,
     help="Language of the digest.",
 )
+@click.option(
+    "--backfill",
+    metavar="DAYS",
+    help="Start with the stored plans of the last DAYS (30d, 2w; 0: none) that pass the filters "
+         "[default: alerts.backfill_days].",
+)
+@click.option("--preview", is_flag=True, help="Show what the filters match; save nothing.")
 @click.pass_obj
 def add(
     app,
@@ -95,13 +109,25 @@ def add(
     families: tuple[str, ...],
     frequency: str,
     language: str,
+    backfill: str | None,
+    preview: bool,
 ) -> None:
     """Subscribe EMAIL. Without filters it receives everything.
 
     Places are matched if either the province or the municipality is listed; all
-    kinds of filter given must match.
+    kinds of filter given must match. Its first digest starts with the stored plans
+    of the last --backfill days that match.
     """
+    from alerts.backfill import backfill as queue_backfill
+    from alerts.backfill import parse_days
+
+    now = _utcnow()
     try:
+        days = parse_days(backfill) if backfill is not None else app.config.alerts.backfill_days
+        if preview:
+            filters = validate_filters(provinces, municipalities, events, keywords)
+            _print_preview(app, filters, days, language, now)
+            return
         with _session(app) as session:
             s = add_subscriber(
                 session,
@@ -116,27 +142,148 @@ def add(
                 frequency=frequency,
                 language=language,
             )
-            filters = _filters_text(s.provinces, s.municipalities, s.events, s.keywords, s.families)
-            summary = f"subscribed {s.email} ({s.frequency}, {s.language}; {filters})"
+            queued = queue_backfill(session, s, days=days, now=now)
+            filters_text = _filters_text(s.provinces, s.municipalities, s.events, s.keywords, s.families)
+            summary = f"subscribed {s.email} ({s.frequency}, {s.language}; {filters_text})"
+            started = (
+                f"its first digest starts with {queued} stored plans of the last {days} days"
+                if queued
+                else (
+                    f"no stored plan of the last {days} days matches: its first digest waits for a new one"
+                    if days
+                    else "no backfill: its first digest waits for a new plan"
+                )
+            )
+    except SubscriberError as exc:
+        raise click.ClickException(str(exc)) from None
+    stdout.print(summary, markup=False, highlight=False, soft_wrap=True)
+    stdout.print(started, markup=False, highlight=False, soft_wrap=True)
+
+
+PREVIEW_LINES = 10
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _print_preview(app, filters, days: int, language: str, now: datetime) -> None:
+    """What ``filters`` match among the stored plans of the last ``days`` days; nothing is saved."""
+    from alerts.backfill import filter_matches
+
+    window = days or 3650
+    with _session(app) as session:
+        found = filter_matches(session, filters, days=window, now=now, language=language)
+    text = _filters_text(filters.provinces, filters.municipalities, filters.events, filters.keywords,
+                          filters.families)
+    span = f"the last {days} days" if days else "everything stored"
+    stdout.print(f"{text} matches {len(found)} stored plans of {span} (nothing saved)",
+                 markup=False, highlight=False, soft_wrap=True)
+    for m in found[:PREVIEW_LINES]:
+        e = m.entry
+        bits = [e.place, e.plan_title or e.headline or "", e.stage_label or "", e.event_date or ""]
+        stdout.print("  " + " · ".join(b for b in bits if b), markup=False, highlight=False, soft_wrap=True)
+    if len(found) > PREVIEW_LINES:
+        stdout.print(f"  … and {len(found) - PREVIEW_LINES} more", markup=False, highlight=False)
+
+
+@subscribers.command("edit")
+@click.argument("email")
+@click.option("--email", "new_email", metavar="NEW", help="A corrected address (clears a permanent failure).")
+@click.option("--name", help="How the digest greets the subscriber.")
+@click.option("--provinces", multiple=True, metavar="NAMES", help=f"Replace the province filter ({LIST_HELP}; '' clears).")
+@click.option("--municipalities", multiple=True, metavar="NAMES", help="Replace the municipality filter.")
+@click.option("--events", multiple=True, metavar="TYPES", help="Replace the event filter.")
+@click.option("--keywords", multiple=True, metavar="WORDS", help="Replace the keyword filter.")
+@click.option("--families", multiple=True, metavar="NAMES", help="Replace the plan-family filter.")
+@click.option("--frequency", type=click.Choice(FREQUENCIES), help="How often it receives digests.")
+@click.option("--language", type=click.Choice(LANGUAGES), help="Language of the digest.")
+@click.option("--preview", is_flag=True, help="Show what the new filters match; save nothing.")
+@click.pass_obj
+def edit(
+    app,
+    email: str,
+    new_email: str | None,
+    name: str | None,
+    provinces: tuple[str, ...],
+    municipalities: tuple[str, ...],
+    events: tuple[str, ...],
+    keywords: tuple[str, ...],
+    families: tuple[str, ...],
+    frequency: str | None,
+    language: str | None,
+    preview: bool,
+) -> None:
+    """Change EMAIL's address, name, filters, frequency or language; its pending items stay queued.
+
+    Only the options given change. A filter option replaces that filter; give it as
+    '' to clear it (--provinces '').
+    """
+    def given(values: tuple[str, ...]) -> tuple[str, ...] | None:
+        return values if values else None
+
+    try:
+        if preview:
+            with _session(app) as session:
+                current = find_subscriber(session, email)
+                if current is None:
+                    raise SubscriberError(f"{email} is not subscribed")
+                filters = validate_filters(
+                    provinces or current.provinces, municipalities or current.municipalities,
+                    events or current.events, keywords or current.keywords, families or current.families,
+                    app.config.topics.vocabulary().names,
+                )
+                lang = language or current.language
+            _print_preview(app, filters, app.config.alerts.backfill_days, lang, _utcnow())
+            return
+        with _session(app) as session:
+            s = edit_subscriber(
+                session, email, new_email=new_email, name=name, provinces=given(provinces),
+                municipalities=given(municipalities), events=given(events), keywords=given(keywords),
+                families=given(families), frequency=frequency, language=language,
+                known_families=app.config.topics.vocabulary().names,
+            )
+            pending = next(r.pending for r in list_subscribers(session) if r.email == s.email)
+            text = _filters_text(s.provinces, s.municipalities, s.events, s.keywords, s.families)
+            summary = f"changed {s.email} ({s.frequency}, {s.language}; {text}); {pending} items pending"
     except SubscriberError as exc:
         raise click.ClickException(str(exc)) from None
     stdout.print(summary, markup=False, highlight=False, soft_wrap=True)
 
 
 @subscribers.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list (times in UTC with their offset).")
 @click.pass_obj
-def list_(app) -> None:
+def list_(app, as_json: bool) -> None:
     """Show every subscriber, its filters, what is pending and any permanent delivery failure."""
-    with _session(app) as session:
+    from alerts.subscriber_io import record_of
+
+    with _session(app, create=False) as session:
         rows = list_subscribers(session)
+    if as_json:
+        records = [
+            {
+                **record_of(r),
+                "pending": r.pending,
+                "last_sent": r.last_sent.replace(tzinfo=timezone.utc).isoformat() if r.last_sent else None,
+                "permanent_failure": r.permanent_failure,
+            }
+            for r in rows
+        ]
+        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
+        return
     if not rows:
         stdout.print("no subscribers yet (the configured digest.recipients are added on the first run)")
         return
-    stdout.print(_table(rows))
+    stdout.print(_table(rows, ZoneInfo(app.config.digest.timezone)))
     failing = [r for r in rows if r.permanent_failure]
     if failing:
         stdout.print(
-            "permanent delivery failures (fix the address, then `subscribers resume`):", markup=False
+            "permanent delivery failures: a wrong address is corrected with "
+            "`subscribers edit OLD --email NEW` (its refused items are sent again); "
+            "when the receiving server was at fault and is fixed, `subscribers resume EMAIL`:",
+            markup=False,
+            soft_wrap=True,
         )
         for r in failing:
             stdout.print(f"  {r.email}: {r.permanent_failure}", markup=False, highlight=False, soft_wrap=True)
@@ -156,7 +303,14 @@ def _filters_text(provinces, municipalities, events, keywords, families=()) -> s
     return "; ".join(parts) or "everything"
 
 
-def _table(rows: list[SubscriberRow]) -> Table:
+def _local(moment: datetime, zone: ZoneInfo) -> str:
+    """A stored (naive UTC) time in the digest's zone, with its offset: ``2026-11-22 09:30 +09:00``."""
+    local = moment.replace(tzinfo=timezone.utc).astimezone(zone)
+    offset = local.strftime("%z")
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
+
+
+def _table(rows: list[SubscriberRow], zone: ZoneInfo) -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("subscriber", no_wrap=True)
     table.add_column("sends", no_wrap=True)
@@ -173,7 +327,7 @@ def _table(rows: list[SubscriberRow]) -> Table:
         else:
             status = Text("active" if r.active else "paused", style="green" if r.active else "yellow")
         if r.last_sent:
-            status.append(f"\nlast {r.last_sent:%Y-%m-%d}", style="dim")
+            status.append(f"\nlast {_local(r.last_sent, zone)}", style="dim")
         table.add_row(
             who,
             f"{r.frequency}, {r.language}",
@@ -191,6 +345,63 @@ def _change_subscriber(app, email: str, change, done: str) -> None:
     except SubscriberError as exc:
         raise click.ClickException(str(exc)) from None
     stdout.print(f"{done} {email}", markup=False, highlight=False)
+
+
+def _format_of(path: str, fmt: str | None) -> str:
+    if fmt:
+        return fmt
+    suffix = Path(path).suffix.lower().lstrip(".")
+    if suffix in ("csv", "json"):
+        return suffix
+    raise click.UsageError(f"say --format csv or --format json (cannot tell from {path!r})")
+
+
+@subscribers.command("export")
+@click.argument("file", default="-")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from FILE's suffix.")
+@click.pass_obj
+def export(app, file: str, fmt: str | None) -> None:
+    """Write every subscriber to FILE (CSV or JSON; '-' for standard output, JSON by default)."""
+    from alerts.subscriber_io import export_records
+
+    fmt = fmt or ("json" if file == "-" else _format_of(file, None))
+    with _session(app, create=False) as session:
+        rows = list_subscribers(session)
+    text = export_records(rows, fmt)
+    if file == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(file).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"{file}: cannot write: {exc.strerror or exc}") from None
+    stderr.print(f"exported {len(rows)} subscribers to {file}", markup=False, highlight=False)
+
+
+@subscribers.command("import")
+@click.argument("file")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), help="Default: from FILE's suffix.")
+@click.pass_obj
+def import_(app, file: str, fmt: str | None) -> None:
+    """Add or update the subscribers of FILE (CSV or JSON, as `export` writes); running it twice changes nothing."""
+    from alerts.subscriber_io import import_records, parse_records
+
+    fmt = _format_of(file, fmt) if file != "-" else (fmt or "json")
+    try:
+        text = sys.stdin.read() if file == "-" else Path(file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{file}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        records = parse_records(text, fmt)
+    except SubscriberError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    with _session(app) as session:
+        report = import_records(session, records, where=file)
+    stdout.print(f"import: {report.summary_line()}", markup=False, highlight=False)
+    for line in report.errors:
+        stderr.print(line, markup=False, highlight=False, soft_wrap=True)
+    if report.errors:
+        raise click.ClickException(f"{len(report.errors)} records of {file} were refused (the others were imported)")
 
 
 @subscribers.command("remove")
@@ -213,7 +424,7 @@ def pause(app, email: str) -> None:
 @click.argument("email")
 @click.pass_obj
 def resume(app, email: str) -> None:
-    """Send to EMAIL again (also clears a recorded permanent failure)."""
+    """Send to EMAIL again (a recorded permanent failure is cleared and the refused items are queued again)."""
     _change_subscriber(app, email, resume_subscriber, "resumed")
 
 

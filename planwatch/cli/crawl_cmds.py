@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -45,19 +46,24 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
                               as_json=as_json)
         return
     from crawler.runner import CrawlError, run_crawl
+    from planwatch.cli.progress import CrawlProgress
+    from planwatch.logs import hide_summarised
     from storage.db import StorageError
 
     config = app.config
+    hide_summarised()  # a failed source is named once, in the summary
     try:
-        summary = run_crawl(
-            config,
-            app.db_url,
-            list(source_names) or None,
-            record_dir=record_dir,
-            outbox=None if no_digest else app.outbox,
-            max_pages=max_pages,
-            record_runs=True,
-        )
+        with CrawlProgress() as progress:
+            summary = run_crawl(
+                config,
+                app.announced_db_url(),
+                list(source_names) or None,
+                record_dir=record_dir,
+                outbox=None if no_digest else app.outbox,
+                max_pages=max_pages,
+                record_runs=True,
+                progress=None if as_json else progress.update,
+            )
     except (CrawlError, StorageError) as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -67,6 +73,17 @@ def crawl(app, source_names: tuple[str, ...], record_dir: Path | None, max_pages
     failed = summary.failures()
     if failed and len(failed) == len(summary.sources):
         raise click.ClickException(f"every source failed ({len(failed)} of {len(summary.sources)})")
+    refused_exit(summary.digest_refused)
+
+
+def refused_exit(refused: list[str]) -> None:
+    """Each recipient the server refused for good, on stderr, then exit 1 naming them."""
+    if not refused:
+        return
+    for line in refused:
+        click.echo(f"digest refused: {line}", err=True)
+    who = ", ".join(line.split(":", 1)[0] for line in refused[:3]) + (" …" if len(refused) > 3 else "")
+    raise click.ClickException(f"the digest was refused for {len(refused)} recipients ({who})")
 
 
 def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
@@ -107,7 +124,10 @@ def sources(app, check: bool) -> None:
         stdout.print("No sources configured: add [[source]] tables to planwatch.toml (see docs/crawling.md).")
         return
     last_runs, found = _source_history(app.database(), [s.name for s in config.sources])
-    table = Table(title="Sources", title_justify="left")
+    from planwatch.cli.service_cmds import zone_label
+
+    zone = ZoneInfo(config.service.timezone)
+    table = Table(title=f"Sources (times in {zone_label(zone)})", title_justify="left")
     table.add_column("name", no_wrap=True)
     table.add_column("type", no_wrap=True)
     table.add_column("last run", no_wrap=True)
@@ -120,7 +140,7 @@ def sources(app, check: bool) -> None:
         if run is None:
             last, outcome, errors = "never", "-", "-"
         else:
-            last = _when(run.started_at)
+            last = _when(run.started_at, zone)
             outcome = run.outcome
             errors = str(run.errors) + (f": {run.message}" if run.message else "")
         table.add_row(name, source.type, last, outcome, str(found.get(source.name, 0)), errors)
@@ -149,5 +169,6 @@ def _source_history(database, names: list[str]):  # type: ignore[no-untyped-def]
     return runs, counts
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "-"
+def _when(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A stored (naive UTC) time in the configured zone, named in the table's title."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else "-"

@@ -86,7 +86,7 @@ def worker(app: Any, source_names: tuple[str, ...], redis_url: str | None, idle_
 
     frontier = make_frontier(app, "work", redis_url, idle_timeout)
     try:
-        run = run_worker(app.config, app.db_url, list(source_names) or None, frontier=frontier,
+        run = run_worker(app.config, app.announced_db_url(), list(source_names) or None, frontier=frontier,
                          record_dir=record_dir, max_pages=max_pages)
     except frontier_errors() as exc:
         raise click.ClickException(str(exc)) from None
@@ -100,7 +100,7 @@ def run_distributed_crawl(app: Any, source_names: tuple[str, ...], *, record_dir
 
     frontier = make_frontier(app, "both")
     try:
-        run = run_worker(app.config, app.db_url, list(source_names) or None, frontier=frontier,
+        run = run_worker(app.config, app.announced_db_url(), list(source_names) or None, frontier=frontier,
                          record_dir=record_dir, max_pages=max_pages, outbox=outbox)
     except frontier_errors() as exc:
         raise click.ClickException(str(exc)) from None
@@ -115,7 +115,15 @@ def print_run(run: Any, frontier: Any, as_json: bool) -> None:
         data["worker"] = {"id": frontier.worker_id, "redis": frontier.display_url(), "mode": frontier.mode,
                           "spiders": [asdict(s) for s in run.spiders]}
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-        return
+    else:
+        _print_run_table(run, frontier, taken)
+    from planwatch.cli.crawl_cmds import refused_exit
+
+    refused_exit(summary.digest_refused)  # exit 1 naming who the digest was refused for
+
+
+def _print_run_table(run: Any, frontier: Any, taken: int) -> None:
+    summary = run.summary
     table, rows = summary_table([("worker", frontier.worker_id), ("requests taken", taken)], summary)
     for label, value in rows:
         table.add_row(label, str(value))
@@ -145,7 +153,7 @@ def enqueue(app: Any, source_names: tuple[str, ...], redis_url: str | None, stat
             rows = frontier_status(app.config, list(source_names) or None, frontier=frontier)
             print_status(rows, as_json)
             return
-        spiders = enqueue_sources(app.config, app.db_url, list(source_names) or None, frontier=frontier)
+        spiders = enqueue_sources(app.config, app.announced_db_url(), list(source_names) or None, frontier=frontier)
     except frontier_errors() as exc:
         raise click.ClickException(str(exc)) from None
     if as_json:
@@ -181,7 +189,7 @@ def db_upgrade(app: Any, revision: str) -> None:
     from storage.db import StorageError, head_revision, upgrade
 
     try:
-        reached = upgrade(app.db_url, revision)
+        reached = upgrade(app.announced_db_url(), revision)
     except StorageError as exc:
         raise click.ClickException(str(exc)) from None
     note = " (head)" if reached == head_revision() else ""

@@ -78,6 +78,10 @@ def replay(app, paths: tuple[Path, ...], no_digest: bool) -> None:
         raise click.ClickException(f"storing stopped: {exc}") from None
     report = None if no_digest else _send_digest(app)
     _print_summary(summary, report)
+    if report is not None and report.refused:
+        from planwatch.cli.crawl_cmds import refused_exit
+
+        refused_exit([line for line in report.failures if line.split(":", 1)[0] in set(report.refused)])
 
 
 def _send_digest(app):
@@ -187,7 +191,7 @@ def plans(app, as_json: bool) -> None:
     """The stored plans, each with its timeline of events and their sources."""
     from storage.views import load_plans
 
-    with app.database().session(read_only=True) as session:
+    with app.database(create=False).session(read_only=True) as session:
         views = load_plans(session)
     if as_json:  # the API's schema (pydantic) is imported only for the JSON
         from web.schema import plans_json

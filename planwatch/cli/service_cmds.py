@@ -88,13 +88,16 @@ class StoredJob:
 @click.pass_obj
 def status(app: Any, as_json: bool) -> None:
     """Show each job's next run and last outcome, and the sources failing or silent too long."""
-    from planwatch.runs import last_runs, run_key, skipped_counts, source_health
+    from alerts.delivery_status import delivery_overview
+    from planwatch.runs import ATTENTION, last_runs, run_key, skipped_counts, source_health
     from planwatch.schedules import desired_jobs
     from planwatch.service_lock import running_service
 
     config = app.config
-    db = app.database()
+    db = app.database(create=False)
     holder = running_service(db)
+    with db.session(read_only=True) as session:
+        deliveries = delivery_overview(session, datetime.now(timezone.utc).replace(tzinfo=None))
     stored = read_stored_jobs(db)
     last = last_runs(db)
     skipped = skipped_counts(db)
@@ -117,18 +120,21 @@ def status(app: Any, as_json: bool) -> None:
             "overruns": skipped.get((source, "overrun"), 0),
             "missed": skipped.get((source, "missed"), 0),
         })
-    attention = [h for h in health if h.state in ("failing", "silent")]
+    attention = [h for h in health if h.state in ATTENTION]
     in_doubt = deliveries_in_doubt(db)
     if as_json:
         click.echo(json.dumps({
+            "database": app.database_description,
             "service": {"running": holder is not None, "holder": holder},
             "jobs": rows,
             "sources": [h.to_json() for h in health],
             "attention": [h.source for h in attention],
+            "deliveries": deliveries.to_json(),
             "deliveries_in_doubt": [m.to_json() for m in in_doubt],
         }, ensure_ascii=False, indent=2))
         return
-    _print_status(config, holder, rows, attention)
+    _print_status(config, holder, rows, attention, database=app.database_description)
+    _print_deliveries(deliveries, ZoneInfo(config.service.timezone))
     _print_in_doubt(in_doubt)
 
 
@@ -181,12 +187,17 @@ def read_stored_jobs(db: Any) -> dict[str, StoredJob]:
     return out
 
 
-def _print_status(config: Any, holder: str | None, rows: list[dict[str, Any]], attention: list[Any]) -> None:
+def _print_status(config: Any, holder: str | None, rows: list[dict[str, Any]], attention: list[Any], *,
+                  database: str = "") -> None:
+    from alerts.source_health import user_reason
+
     tz = ZoneInfo(config.service.timezone)
     out = Console()
     out.print(f"service: [green]running[/] ({holder})" if holder else "service: [yellow]not running[/]",
               highlight=False)
-    table = Table(title=f"jobs (times in {config.service.timezone})", title_justify="left", box=box.SIMPLE_HEAD,
+    if database:
+        out.print(f"database: {escape(database)}", highlight=False)
+    table = Table(title=f"jobs (times in {zone_label(tz)})", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     table.add_column("job", min_width=12, overflow="fold")
     table.add_column("schedule", min_width=10)
@@ -218,22 +229,48 @@ def _print_status(config: Any, holder: str | None, rows: list[dict[str, Any]], a
     out.print("sources needing attention:", highlight=False)
     for h in attention:
         since = _when(h.since.isoformat() if h.since else None, tz)
-        state = f"[red]{h.state}[/]" if h.state == "failing" else f"[yellow]{h.state}[/]"
-        reason = f": {escape(h.message)}" if h.message else ""
+        state = f"[red]{h.state}[/]" if h.state in ("failing", "failed") else f"[yellow]{h.state}[/]"
+        reason = f": {escape(user_reason(h.message, h.last_outcome or '', 'en'))} ({escape(h.message)})" if h.message else ""
         out.print(f"  {escape(h.source)} {state} since {since} (last outcome {h.last_outcome}){reason}",
                   highlight=False)
 
 
+def zone_label(tz: ZoneInfo) -> str:
+    """``Asia/Seoul, +09:00``: the zone every time of the table is in."""
+    offset = datetime.now(tz).strftime("%z")
+    return f"{tz.key}, {offset[:3]}:{offset[3:]}"
+
+
 def _when(value: str | None, tz: ZoneInfo) -> str:
+    """The date and time in the configured zone (the zone and offset are in the table's title)."""
     if not value:
         return ""
-    moment = datetime.fromisoformat(value)
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    local = moment.astimezone(tz)
-    if local.date() == datetime.now(tz).date():
-        return local.strftime("%H:%M:%S")  # today: the seconds matter for short schedules
-    return local.strftime("%m-%d %H:%M")
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _print_deliveries(overview: Any, tz: ZoneInfo) -> None:
+    """Sent in the last day, waiting for a retry (next try, last error), refused for good (the reply)."""
+    out = Console()
+    out.print()
+    last = f", last {_when(overview.last_sent.isoformat(), tz)}" if overview.last_sent else ""
+    head = f"deliveries (times in {zone_label(tz)}): {overview.sent_recently} sent in the last day{last}"
+    if overview.queued:
+        head += f", {overview.queued} items queued"
+    out.print(head, highlight=False, markup=False)
+    for w in overview.deferred:
+        when = _when(w.next_try.isoformat(), tz) if w.next_try else "the next run"
+        out.print(f"  [yellow]deferred[/] {escape(w.email)}: {w.items} items, next try {when}"
+                  + (f": {escape(w.error)}" if w.error else ""), highlight=False, soft_wrap=True)
+    for r in overview.failed:
+        items = f"{r.items} items refused" if r.items else "nothing queued"
+        out.print(f"  [red]failed[/] {escape(r.email)}: {items}" + (f": {escape(r.reply)}" if r.reply else ""),
+                  highlight=False, soft_wrap=True)
+    if overview.unconfirmed:
+        out.print(f"  [yellow]unconfirmed[/] {overview.unconfirmed} messages of an interrupted run "
+                  "(maybe delivered; see docs/alerts.md)", highlight=False)
 
 
 def _outcome(value: str | None) -> str:
