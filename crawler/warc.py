@@ -30,6 +30,7 @@ from io import BytesIO
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
@@ -155,12 +156,46 @@ def _request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def read_article_captures(path: Path) -> Iterator[Capture]:
+class RecordTooLarge(Exception):
+    """A WARC record whose body goes past the byte limit; the message is one line."""
+
+
+READ_CHUNK = 64 * 1024
+
+
+def read_record_body(record: ArcWarcRecord, max_bytes: int) -> bytes:
+    """The record's HTTP body (transfer and content codings undone), read as a stream of at most ``max_bytes``.
+
+    Raises RecordTooLarge past the limit: a 1 MB ``.warc.gz`` can inflate to gigabytes,
+    and a crawl never keeps a page larger than ``crawl.max_page_bytes`` either.
+    """
+    stream = record.content_stream()
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(READ_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > max_bytes:
+            raise RecordTooLarge(
+                f"too large: more than crawl.max_page_bytes ({max_bytes} bytes) in this record, reading stopped"
+            )
+        parts.append(chunk)
+
+
+def read_article_captures(path: Path, max_bytes: int | None = None) -> Iterator[Capture]:
     """The article pages of a recorded crawl, as the Captures the live crawl processed.
+
+    A record larger than ``max_bytes`` (default ``crawl.max_page_bytes``'s default) is
+    left out, as the crawl would have refused the page.
 
     Responses recorded by another tool (no role header) count as articles when they
     are 2xx HTML, the rule ``planwatch replay`` applies to any WARC.
     """
+    from planwatch.config import CrawlSettings
+
+    limit = max_bytes if max_bytes is not None else CrawlSettings.model_fields["max_page_bytes"].default
     with path.open("rb") as stream:
         for record in ArchiveIterator(stream):
             if record.rec_type != "response" or record.http_headers is None:
@@ -175,8 +210,12 @@ def read_article_captures(path: Path) -> Iterator[Capture]:
             if not status.startswith("2"):
                 continue
             selectors = record.rec_headers.get_header(SELECTORS_HEADER)
+            try:
+                body = read_record_body(record, limit)
+            except RecordTooLarge:
+                continue
             yield Capture(
-                body=record.content_stream().read(),
+                body=body,
                 kind="html",
                 url=record.rec_headers.get_header("WARC-Target-URI"),
                 headers=headers,

@@ -7,11 +7,12 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
-stdout = Console()
-stderr = Console(stderr=True)
+from planwatch.cli.terminal import console
+
+stdout = console()
+stderr = console(stderr=True)
 
 
 @click.command()

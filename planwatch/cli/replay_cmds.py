@@ -7,14 +7,14 @@ import sys
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from planwatch.captures import CaptureProblem, find_capture_files, read_captures
+from planwatch.cli.terminal import console, labelled
 
-stdout = Console()
-stderr = Console(stderr=True)
+stdout = console()
+stderr = console(stderr=True)
 
 
 def _progress(total: int) -> Progress:
@@ -53,12 +53,13 @@ def replay(app, paths: tuple[Path, ...], no_digest: bool) -> None:
     if not files:
         raise click.ClickException("nothing to replay: no capture files found in " + ", ".join(map(str, paths)))
     pipeline = Pipeline(app.database())
+    max_bytes = app.config.crawl.max_page_bytes
     try:
         with _progress(len(files)) as progress:
             task = progress.add_task("replaying", total=len(files))
             for path in files:
                 summary.files += 1
-                for item in read_captures(path):
+                for item in read_captures(path, max_bytes):
                     if isinstance(item, CaptureProblem):
                         _warn(item)
                         summary.problems.append(str(item))
@@ -82,7 +83,7 @@ def _send_digest(app):
 
 
 def _warn(problem: object) -> None:
-    stderr.print(f"[yellow]skipped[/yellow] {problem}", markup=True, highlight=False, soft_wrap=True)
+    stderr.print(labelled("skipped", "yellow", problem), highlight=False, soft_wrap=True)
 
 
 def _print_summary(summary, report) -> None:
@@ -108,14 +109,15 @@ def _print_summary(summary, report) -> None:
 @click.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (a list for a WARC with several pages).")
-def extract(path: Path, as_json: bool) -> None:
+@click.pass_obj
+def extract(app, path: Path, as_json: bool) -> None:
     """Show what the pipeline extracts from one capture, storing nothing."""
     from extractors.article import ExtractionError
     from planwatch.extraction import extract_capture
     from planwatch.records import article_to_json
 
     outputs = []
-    for item in read_captures(path):
+    for item in read_captures(path, app.config.crawl.max_page_bytes):
         if isinstance(item, CaptureProblem):
             raise click.ClickException(str(item))
         try:
