@@ -24,6 +24,10 @@ DEFAULT_USER_AGENT = "planwatch/0.1 (Korean local-plan news monitor; +https://gi
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION_DAYS = 3650
+"""The longest duration any setting accepts (ten years): far beyond every sensible value, and far
+inside what date arithmetic, timers and Redis TTLs can hold (``999999999d`` would overflow them)."""
+MAX_DURATION_SECONDS = MAX_DURATION_DAYS * 86400
 
 
 class ConfigError(Exception):
@@ -31,17 +35,21 @@ class ConfigError(Exception):
 
 
 def parse_duration(value: str | int | float) -> float:
-    """``"30m"`` → 1800.0; plain numbers are seconds."""
+    """``"30m"`` → 1800.0; plain numbers are seconds. At most ``MAX_DURATION_DAYS`` days."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return float(value)
-    if not isinstance(value, str):
+        seconds = float(value)
+    elif not isinstance(value, str):
         raise ValueError(f"expected a duration like '30m' or '2h', got {value!r}")
-    m = _DURATION.match(value)
-    if not m:
-        raise ValueError(f"expected a duration like '45s', '30m', '2h', '1d' or '1w', got {value!r}")
-    return float(int(m.group(1)) * _DURATION_SECONDS[m.group(2)])
+    else:
+        m = _DURATION.match(value)
+        if not m:
+            raise ValueError(f"expected a duration like '45s', '30m', '2h', '1d' or '1w', got {value!r}")
+        seconds = float(int(m.group(1)) * _DURATION_SECONDS[m.group(2)])
+    if not seconds <= MAX_DURATION_SECONDS:  # also refuses nan
+        raise ValueError(f"must be at most {MAX_DURATION_DAYS}d (ten years), got {value!r}")
+    return seconds
 
 
 class _Section(BaseModel):
@@ -212,10 +220,8 @@ class Source(_Section):
 
 def parse_schedule(value: str) -> tuple[str, Any]:
     """A schedule is an interval (``"30m"``) or a 5-field cron expression."""
-    try:
-        return ("interval", parse_duration(value))
-    except ValueError:
-        pass
+    if _DURATION.match(value):
+        return ("interval", parse_duration(value))  # an interval out of range says so
     if len(value.split()) == 5:
         from apscheduler.triggers.cron import CronTrigger
 
@@ -314,8 +320,8 @@ class ServiceSettings(_Section):
     jitter: str = "5m"  # random delay added to each crawl (at most half an interval schedule)
     misfire_grace: str = "1h"  # a run missed while stopped still runs (once) if this late at most
     housekeeping: str = "1d"  # interval or cron expression
-    keep_raw_days: int = Field(90, ge=1)
-    keep_runs: int = Field(1000, ge=10)  # run records kept per job; older ones are pruned
+    keep_raw_days: int = Field(90, ge=1, le=MAX_DURATION_DAYS)
+    keep_runs: int = Field(1000, ge=10, le=10_000_000)  # run records kept per job; older ones are pruned
     crawl_timeout: str = "30m"
     shutdown_timeout: str = "60s"
     failing_after: str = "1d"
