@@ -20,7 +20,9 @@ live crawl handed to the pipeline: same URL, headers, bytes, fetch time and over
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -35,6 +37,8 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from planwatch.records import Capture
+
+log = logging.getLogger("planwatch.crawler")
 
 ROLE_HEADER = "WARC-Planwatch-Role"
 SOURCE_HEADER = "WARC-Planwatch-Source"
@@ -97,21 +101,61 @@ class Exchange:
 
 
 class WarcRecorder:
-    """Appends exchanges to one ``.warc.gz`` file; safe to call from several threads."""
+    """Appends exchanges to one ``.warc.gz`` file; safe to call from several threads.
+
+    Each exchange is serialized in memory first and then written whole. When a write
+    fails (the disk is full, the file system went read-only) the file is cut back to
+    the end of the last complete record, so it stays a valid archive, recording stops
+    (``stopped`` holds the one line, logged once) and the crawl goes on without it.
+    """
 
     def __init__(self, directory: Path, prefix: str = "planwatch") -> None:
         directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         self.path = directory / f"{prefix}-{stamp}-{os.getpid()}.warc.gz"
-        self._file = self.path.open("xb")
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        self._size = 0  # bytes of complete records in the file
+        self._buffer = BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=True, warc_version="1.1")
         self._lock = threading.Lock()
         self.records = 0
+        self.stopped: str | None = None
         info = self._writer.create_warcinfo_record(
             self.path.name,
             {"software": "planwatch crawler (Scrapy, warcio)", "format": "WARC File Format 1.1"},
         )
-        self._writer.write_record(info)
+        with self._lock:
+            self._writer.write_record(info)
+            self._commit()
+
+    def _commit(self) -> bool:
+        """Write what the writer serialized since the last commit, whole or not at all (lock held)."""
+        data = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        if self.stopped is not None:
+            return False
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            self._stop(exc)
+            return False
+        self._size += len(data)
+        return True
+
+    def _stop(self, exc: OSError) -> None:
+        try:
+            os.ftruncate(self._fd, self._size)  # the half-written record goes; the archive stays readable
+        except OSError:
+            pass
+        if exc.errno == errno.ENOSPC:
+            why = f"the disk holding {self.path} is full ({exc.strerror})"
+        else:
+            why = f"cannot write {self.path}: {exc.strerror or exc}"
+        self.stopped = f"recording stopped: {why}; the crawl goes on without recording"
+        log.error("%s", self.stopped)
 
     def write(self, exchange: Exchange) -> None:
         date = warc_date(exchange.fetched_at)
@@ -138,15 +182,18 @@ class WarcRecorder:
         )
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
         with self._lock:
+            if self.stopped is not None:
+                return
             self._writer.write_record(response)
             self._writer.write_record(request)
-            self._file.flush()
-            self.records += 1
+            if self._commit():
+                self.records += 1
 
     def close(self) -> None:
         with self._lock:
-            if not self._file.closed:
-                self._file.close()
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
 
 def _request_target(url: str) -> str:

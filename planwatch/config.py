@@ -71,6 +71,8 @@ class CrawlSettings(_Section):
     max_retry_after: float = Field(300.0, ge=0, le=86400)  # a longer Retry-After gives the page up
     max_pages: int = Field(5, ge=1, le=1000)  # default paging depth for listings and searches
     max_articles: int = Field(200, ge=1, le=100_000)  # article fetches per source and run; the rest wait
+    # every request per source and run (robots.txt, entry pages, sitemaps, articles, retries, redirects)
+    max_requests: int = Field(2000, ge=1, le=1_000_000)
     extract_workers: int = Field(2, ge=1, le=64)  # threads, while few pages wait for extraction
     extract_processes: int | None = Field(None, ge=0, le=64)  # None: one per core, 0: threads only
     extract_backlog: int = Field(8, ge=0, le=10_000)  # pages waiting for extraction before processes start
@@ -103,6 +105,7 @@ class Source(_Section):
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     max_articles: int | None = Field(None, ge=1, le=100_000)
+    max_requests: int | None = Field(None, ge=1, le=1_000_000)
 
     @model_validator(mode="before")
     @classmethod
@@ -453,7 +456,7 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
         raise ConfigError(_one_line(f"{where}: {key + ': ' if key else ''}not valid TOML: {exc}")) from None
     _check_unique_source_names(text, data, filename)
     try:
-        return Config.model_validate({**data, "path": filename})
+        config = Config.model_validate({**data, "path": filename})
     except ValidationError as exc:
         err = _first_error(exc, text)
         loc = tuple(err["loc"])
@@ -465,6 +468,30 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
             msg += _known_keys_hint(loc)
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ConfigError(_one_line(f"{where}: {key}: {msg}{more}")) from None
+    _check_request_budgets(text, config, filename)
+    return config
+
+
+def _check_request_budgets(text: str, config: Config, filename: str) -> None:
+    """Each source's article budget fits in its request budget (else articles would never all be fetched)."""
+    crawl = config.crawl
+    for index, source in enumerate(config.source):
+        articles = source.max_articles or crawl.max_articles
+        requests = source.max_requests or crawl.max_requests
+        if articles <= requests:
+            continue
+        if source.max_articles:
+            loc: tuple[Any, ...] = ("source", index, "max_articles")
+            key = f"source[{source.name}].max_articles"
+        elif source.max_requests:
+            loc, key = ("source", index, "max_requests"), f"source[{source.name}].max_requests"
+        else:
+            loc, key = ("crawl", "max_articles"), "crawl.max_articles"
+        line = locate_key(text, loc)
+        where = f"{filename}:{line}" if line else filename
+        budget = "source's max_requests" if source.max_requests else "crawl.max_requests"
+        raise ConfigError(f"{where}: {key}: {articles} article requests do not fit in {budget} "
+                          f"({requests} requests per source and run)")
 
 
 _TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")

@@ -47,7 +47,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -524,6 +524,7 @@ def record_run_end(
     finished_at: datetime | None = None,
 ) -> None:
     """Close a run: ``outcome`` is ok, failed or unreachable; ``message`` one line."""
+    message = truncate(message, MAX_MESSAGE)
     session.execute(
         update(m.SourceRun)
         .where(m.SourceRun.id == run_id)
@@ -553,7 +554,28 @@ def get_validators(session: Session, url: str) -> Validators | None:
     return Validators(row.etag, row.last_modified)
 
 
+def column_length(column: Any) -> int | None:
+    """The declared length of a String column (``m.HttpValidator.etag`` → 500), None for unbounded text."""
+    return getattr(column.property.columns[0].type, "length", None)
+
+
+def fitting(column: Any, value: str | None) -> str | None:
+    """``value`` when the column holds it whole, else None: a server-chosen value that is cut is not
+    the value any more (an ETag cut short never matches), and PostgreSQL refuses one that is too long."""
+    value = storable(value)
+    limit = column_length(column)
+    return value if value is None or limit is None or len(value) <= limit else None
+
+
 def save_validators(session: Session, url: str, etag: str | None, last_modified: str | None) -> None:
+    """Keep a feed's or sitemap's validators; one too long for its column is dropped (the next request is
+    then unconditional), and a URL too long for the key keeps none."""
+    etag, last_modified = fitting(m.HttpValidator.etag, etag), fitting(m.HttpValidator.last_modified, last_modified)
+    if fitting(m.HttpValidator.url, url) is None:
+        return
+    if etag is None and last_modified is None:
+        session.execute(delete(m.HttpValidator).where(m.HttpValidator.url == url))
+        return
     values = {"url": url, "etag": etag, "last_modified": last_modified, "updated_at": m.utcnow()}
     stmt = insert_for(session, m.HttpValidator).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -631,6 +653,7 @@ def text_hash(text: str) -> str:
 
 
 MAX_URL = 2048  # the length of the URL columns
+MAX_MESSAGE = 2000  # a run's one-line message (a server's error text can be anything)
 
 
 def storable(value: str | None) -> str | None:

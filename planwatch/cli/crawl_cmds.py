@@ -94,10 +94,12 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     for label, value in rows:
         table.add_row(label, str(value))
     if summary.record_file:
-        table.add_row("recorded to", summary.record_file)
+        table.add_row("recorded to", summary.record_file + (" (stopped early)" if summary.record_stopped else ""))
     if summary.digest:
         table.add_row("digest", summary.digest)
     stdout.print(table)
+    if summary.record_stopped:
+        stdout.print(summary.record_stopped, highlight=False, soft_wrap=True)
     for report in summary.failures():
         stdout.print(report.headline(), highlight=False, markup=False, soft_wrap=True)
 
