@@ -71,8 +71,9 @@ class CrawlSettings(_Section):
     max_retry_after: float = Field(300.0, ge=0, le=86400)  # a longer Retry-After gives the page up
     max_pages: int = Field(5, ge=1, le=1000)  # default paging depth for listings and searches
     max_articles: int = Field(200, ge=1, le=100_000)  # article fetches per source and run; the rest wait
-    # every request per source and run (robots.txt, entry pages, sitemaps, articles, retries, redirects)
-    max_requests: int = Field(2000, ge=1, le=1_000_000)
+    # every request per source and run (robots.txt, entry pages, sitemaps, articles, retries, redirects);
+    # unset: the larger of 2000 and five per article of the source's max_articles (see requests_allowed)
+    max_requests: int | None = Field(None, ge=1, le=10_000_000)
     extract_workers: int = Field(2, ge=1, le=64)  # threads, while few pages wait for extraction
     extract_processes: int | None = Field(None, ge=0, le=64)  # None: one per core, 0: threads only
     extract_backlog: int = Field(8, ge=0, le=10_000)  # pages waiting for extraction before processes start
@@ -105,7 +106,7 @@ class Source(_Section):
     include: list[str] = Field(default_factory=list)
     exclude: list[str] = Field(default_factory=list)
     max_articles: int | None = Field(None, ge=1, le=100_000)
-    max_requests: int | None = Field(None, ge=1, le=1_000_000)
+    max_requests: int | None = Field(None, ge=1, le=10_000_000)
 
     @model_validator(mode="before")
     @classmethod
@@ -472,12 +473,24 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
     return config
 
 
+DEFAULT_MAX_REQUESTS = 2000
+REQUESTS_PER_ARTICLE = 5  # an article, its retries and a redirect or two
+
+
+def requests_allowed(source: Source, crawl: CrawlSettings) -> int:
+    """The source's request budget per run: its ``max_requests``, the crawl's, else one that fits its articles."""
+    configured = source.max_requests or crawl.max_requests
+    if configured is not None:
+        return configured
+    return max(DEFAULT_MAX_REQUESTS, REQUESTS_PER_ARTICLE * (source.max_articles or crawl.max_articles))
+
+
 def _check_request_budgets(text: str, config: Config, filename: str) -> None:
-    """Each source's article budget fits in its request budget (else articles would never all be fetched)."""
+    """Each source's article budget fits in a request budget set by hand (else articles would never all be fetched)."""
     crawl = config.crawl
     for index, source in enumerate(config.source):
         articles = source.max_articles or crawl.max_articles
-        requests = source.max_requests or crawl.max_requests
+        requests = requests_allowed(source, crawl)
         if articles <= requests:
             continue
         if source.max_articles:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from sites.hostile import HostileServer, Slow, article_page, article_path, generated_articles
 from sites.news import rss_xml
 from sites.server import Page

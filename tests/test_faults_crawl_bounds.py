@@ -25,7 +25,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from faults_support import FAST_CRAWL, connect_db, planwatch_cmd, run_measured, serve_articles, small_tmpfs, write
+from faults_support import (
+    FAST_CRAWL,
+    connect_db,
+    planwatch_cmd,
+    run_measured,
+    serve_articles,
+    small_tmpfs,
+    write,
+)
 from sites.hostile import HostileServer, article_page, generated_article
 from sites.news import HTML, article_path, ndsoft_article_html, urlset_xml
 from sites.server import Page

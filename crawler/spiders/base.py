@@ -42,7 +42,7 @@ from crawler.failures import describe_failure, is_connection_failure, is_robots_
 from crawler.middlewares import RequestBudgetSpent, response_capture_headers
 from crawler.pipelines import STORAGE_FAILED
 from crawler.summary import SourceReport
-from planwatch.config import Source
+from planwatch.config import Source, requests_allowed
 from planwatch.records import Capture
 from storage.db import StorageError
 
@@ -103,7 +103,7 @@ class SourceSpider(scrapy.Spider):
         if not spider.article_budget:
             spider.article_budget = spider.context.config.crawl.max_articles
         if crawler.settings.getbool("PLANWATCH_REQUEST_BUDGET", True):
-            spider.request_budget = spider.source.max_requests or spider.context.config.crawl.max_requests
+            spider.request_budget = requests_allowed(spider.source, spider.context.config.crawl)
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_response, signal=signals.response_received)
