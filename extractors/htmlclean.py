@@ -49,6 +49,7 @@ from extractors.textclean import (
     normalize_text,
     parse_date,
 )
+from extractors.urls import same_site
 
 log = logging.getLogger(__name__)
 
@@ -361,7 +362,9 @@ def _merge_meta(parts: ArticleParts, meta: PageMeta, url: str | None) -> None:
     if meta.sitename and not _looks_like_url(meta.sitename):
         parts.outlet = parts.outlet or meta.sitename
     if parts.outlet is None:
-        parts.outlet = outlet_for_domain(meta.canonical or url)
+        # The outlet of the site the page was fetched from: a canonical on another site says nothing about it.
+        own = meta.canonical if meta.canonical and (url is None or same_site(meta.canonical, url)) else None
+        parts.outlet = outlet_for_domain(own or url)
     if meta.canonical and not parts.url and _url_path(meta.canonical) not in ("", "/"):
         parts.url = meta.canonical  # a canonical link to the home page is a template default, not this article
 
