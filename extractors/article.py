@@ -12,6 +12,7 @@ import hashlib
 import logging
 import re
 import unicodedata
+from urllib.parse import urljoin
 
 from extractors.encoding import DecodeError, decode_page
 from extractors.htmlclean import HtmlError, extract_html
@@ -147,10 +148,11 @@ def declared_canonical(capture: Capture, parts: ArticleParts) -> str | None:
     """
     if not parts.url or capture.kind != "html":
         return None
-    if capture.url and not same_site(parts.url, capture.url):
-        log.info("%s declares a canonical URL on another site (%s): not used as its identity", capture.url, parts.url)
+    declared = urljoin(capture.url, parts.url) if capture.url else parts.url  # "/news/1" is on the page's site
+    if capture.url and not same_site(declared, capture.url):
+        log.info("%s declares a canonical URL on another site (%s): not used as its identity", capture.url, declared)
         return None
-    return _canonical(parts.url)
+    return _canonical(declared)
 
 
 def build_article(capture: Capture, parts: ArticleParts, encoding: str) -> Article:
