@@ -176,7 +176,8 @@ class SourceSpider(scrapy.Spider):
             return True
         if not self.budget_told:
             self.budget_told = True
-            line = (f"request budget spent ({self.request_budget} requests, crawl.max_requests): "
+            setting = "the source's max_requests" if self.source.max_requests else "crawl.max_requests"
+            line = (f"request budget spent ({self.request_budget} requests, {setting}): "
                     "the other pages wait for the next run")
             self.report.problem(line)
             log.warning("source %s: %s", self.source.name, line)
