@@ -127,6 +127,7 @@ class CrawlContext:
             started_at=self.started_at.isoformat(timespec="seconds"),
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
             record_file=str(self.recorder.path) if self.recorder is not None else None,
+            record_stopped=self.recorder.stopped if self.recorder is not None else None,
         )
 
     def stop_storing(self, reason: str) -> None:

@@ -17,6 +17,10 @@ priorities set in ``crawler.settings``):
   settles on, so selectors read EUC-KR and mislabelled pages right.
 - ``RecordingMiddleware`` (610): stamps the fetch time and, with ``--record``,
   writes every response as the server sent it to the crawl's WARC file.
+- ``RequestBudgetMiddleware`` (950, last before the download): every request a
+  source's spider sends (robots.txt, entry pages, sitemaps, articles, retries and
+  redirects alike) counts against ``crawl.max_requests``; past it the request is
+  dropped (``RequestBudgetSpent``) and waits for the next run.
 """
 
 from __future__ import annotations
@@ -151,6 +155,27 @@ class KnownArticleMiddleware:
         if not context.claim([target]) or await context.known_articles([(request.url, target)]):
             raise IgnoreRequest(f"already stored: {request.url} (redirected from {request.meta['redirect_urls'][0]})")
         request.meta["planwatch_canonical"] = target
+        return None
+
+
+class RequestBudgetSpent(IgnoreRequest):
+    """A request dropped because its source spent the run's ``crawl.max_requests``."""
+
+
+class RequestBudgetMiddleware:
+    """Bounds the requests of a source per run, whatever its pages make it follow."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RequestBudgetMiddleware:
+        return cls(crawler)
+
+    def process_request(self, request: Request) -> None:
+        spend = getattr(self.crawler.spider, "spend_request", None)
+        if spend is not None and not spend(request):
+            raise RequestBudgetSpent(f"request budget spent: {request.url} waits for the next run")
         return None
 
 
@@ -326,6 +351,8 @@ __all__ = [
     "PoliteRetryMiddleware",
     "RecordingMiddleware",
     "RefusedAddress",
+    "RequestBudgetMiddleware",
+    "RequestBudgetSpent",
     "SharedRobotsTxtMiddleware",
     "response_capture_headers",
     "non_public_reason",

@@ -46,6 +46,7 @@ DOWNLOADER_MIDDLEWARES: dict[str, int | None] = {
     "crawler.middlewares.PoliteRetryMiddleware": 550,
     "crawler.middlewares.EncodingMiddleware": 585,
     "crawler.middlewares.RecordingMiddleware": 610,
+    "crawler.middlewares.RequestBudgetMiddleware": 950,  # last before the download: counts what is sent
 }
 ITEM_PIPELINES = {"crawler.pipelines.CapturePipeline": 300}
 # Scrapy imports every extension of EXTENSIONS_BASE before it asks whether it is enabled, and

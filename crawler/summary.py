@@ -51,6 +51,7 @@ class CrawlSummary:
     started_at: str | None = None  # ISO 8601, UTC
     finished_at: str | None = None
     record_file: str | None = None  # the WARC written with --record
+    record_stopped: str | None = None  # why recording stopped before the crawl did (a full disk), one line
     digest: str | None = None  # one line from the immediate-digest delivery, when it ran
     digest_refused: list[str] = field(default_factory=list)  # "address: the server's reply", refused for good
 
@@ -106,6 +107,7 @@ class CrawlSummary:
             started_at=data.get("started_at"),
             finished_at=data.get("finished_at"),
             record_file=data.get("record_file"),
+            record_stopped=data.get("record_stopped"),
             digest=data.get("digest"),
             digest_refused=list(data.get("digest_refused") or []),
         )

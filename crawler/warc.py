@@ -20,7 +20,9 @@ live crawl handed to the pipeline: same URL, headers, bytes, fetch time and over
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -30,10 +32,13 @@ from io import BytesIO
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
+from warcio.recordloader import ArcWarcRecord
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from planwatch.records import Capture
+
+log = logging.getLogger("planwatch.crawler")
 
 ROLE_HEADER = "WARC-Planwatch-Role"
 SOURCE_HEADER = "WARC-Planwatch-Source"
@@ -96,21 +101,61 @@ class Exchange:
 
 
 class WarcRecorder:
-    """Appends exchanges to one ``.warc.gz`` file; safe to call from several threads."""
+    """Appends exchanges to one ``.warc.gz`` file; safe to call from several threads.
+
+    Each exchange is serialized in memory first and then written whole. When a write
+    fails (the disk is full, the file system went read-only) the file is cut back to
+    the end of the last complete record, so it stays a valid archive, recording stops
+    (``stopped`` holds the one line, logged once) and the crawl goes on without it.
+    """
 
     def __init__(self, directory: Path, prefix: str = "planwatch") -> None:
         directory.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         self.path = directory / f"{prefix}-{stamp}-{os.getpid()}.warc.gz"
-        self._file = self.path.open("xb")
-        self._writer = WARCWriter(self._file, gzip=True, warc_version="1.1")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        self._size = 0  # bytes of complete records in the file
+        self._buffer = BytesIO()
+        self._writer = WARCWriter(self._buffer, gzip=True, warc_version="1.1")
         self._lock = threading.Lock()
         self.records = 0
+        self.stopped: str | None = None
         info = self._writer.create_warcinfo_record(
             self.path.name,
             {"software": "planwatch crawler (Scrapy, warcio)", "format": "WARC File Format 1.1"},
         )
-        self._writer.write_record(info)
+        with self._lock:
+            self._writer.write_record(info)
+            self._commit()
+
+    def _commit(self) -> bool:
+        """Write what the writer serialized since the last commit, whole or not at all (lock held)."""
+        data = self._buffer.getvalue()
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        if self.stopped is not None:
+            return False
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            self._stop(exc)
+            return False
+        self._size += len(data)
+        return True
+
+    def _stop(self, exc: OSError) -> None:
+        try:
+            os.ftruncate(self._fd, self._size)  # the half-written record goes; the archive stays readable
+        except OSError:
+            pass
+        if exc.errno == errno.ENOSPC:
+            why = f"the disk holding {self.path} is full ({exc.strerror})"
+        else:
+            why = f"cannot write {self.path}: {exc.strerror or exc}"
+        self.stopped = f"recording stopped: {why}; the crawl goes on without recording"
+        log.error("%s", self.stopped)
 
     def write(self, exchange: Exchange) -> None:
         date = warc_date(exchange.fetched_at)
@@ -137,15 +182,18 @@ class WarcRecorder:
         )
         request.rec_headers.add_header("WARC-Concurrent-To", response.rec_headers.get_header("WARC-Record-ID"))
         with self._lock:
+            if self.stopped is not None:
+                return
             self._writer.write_record(response)
             self._writer.write_record(request)
-            self._file.flush()
-            self.records += 1
+            if self._commit():
+                self.records += 1
 
     def close(self) -> None:
         with self._lock:
-            if not self._file.closed:
-                self._file.close()
+            if self._fd >= 0:
+                os.close(self._fd)
+                self._fd = -1
 
 
 def _request_target(url: str) -> str:
@@ -155,12 +203,46 @@ def _request_target(url: str) -> str:
     return (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
 
 
-def read_article_captures(path: Path) -> Iterator[Capture]:
+class RecordTooLarge(Exception):
+    """A WARC record whose body goes past the byte limit; the message is one line."""
+
+
+READ_CHUNK = 64 * 1024
+
+
+def read_record_body(record: ArcWarcRecord, max_bytes: int) -> bytes:
+    """The record's HTTP body (transfer and content codings undone), read as a stream of at most ``max_bytes``.
+
+    Raises RecordTooLarge past the limit: a 1 MB ``.warc.gz`` can inflate to gigabytes,
+    and a crawl never keeps a page larger than ``crawl.max_page_bytes`` either.
+    """
+    stream = record.content_stream()
+    parts: list[bytes] = []
+    size = 0
+    while True:
+        chunk = stream.read(min(READ_CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            return b"".join(parts)
+        size += len(chunk)
+        if size > max_bytes:
+            raise RecordTooLarge(
+                f"too large: more than crawl.max_page_bytes ({max_bytes} bytes) in this record, reading stopped"
+            )
+        parts.append(chunk)
+
+
+def read_article_captures(path: Path, max_bytes: int | None = None) -> Iterator[Capture]:
     """The article pages of a recorded crawl, as the Captures the live crawl processed.
+
+    A record larger than ``max_bytes`` (default ``crawl.max_page_bytes``'s default) is
+    left out, as the crawl would have refused the page.
 
     Responses recorded by another tool (no role header) count as articles when they
     are 2xx HTML, the rule ``planwatch replay`` applies to any WARC.
     """
+    from planwatch.config import CrawlSettings
+
+    limit = max_bytes if max_bytes is not None else CrawlSettings.model_fields["max_page_bytes"].default
     with path.open("rb") as stream:
         for record in ArchiveIterator(stream):
             if record.rec_type != "response" or record.http_headers is None:
@@ -175,8 +257,12 @@ def read_article_captures(path: Path) -> Iterator[Capture]:
             if not status.startswith("2"):
                 continue
             selectors = record.rec_headers.get_header(SELECTORS_HEADER)
+            try:
+                body = read_record_body(record, limit)
+            except RecordTooLarge:
+                continue
             yield Capture(
-                body=record.content_stream().read(),
+                body=body,
                 kind="html",
                 url=record.rec_headers.get_header("WARC-Target-URI"),
                 headers=headers,

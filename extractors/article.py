@@ -12,12 +12,13 @@ import hashlib
 import logging
 import re
 import unicodedata
+from urllib.parse import urljoin
 
 from extractors.encoding import DecodeError, decode_page
 from extractors.htmlclean import HtmlError, extract_html
 from extractors.outlets import outlet_for_domain
 from extractors.textclean import ArticleParts, clean_text_capture
-from extractors.urls import canonicalize_url
+from extractors.urls import canonicalize_url, same_site
 from planwatch.records import Article, Capture
 
 log = logging.getLogger(__name__)
@@ -138,10 +139,25 @@ def _canonical(url: str | None) -> str | None:
         return None
 
 
+def declared_canonical(capture: Capture, parts: ArticleParts) -> str | None:
+    """The canonical URL the page declares (``rel=canonical``, ``og:url``), when it may name the article.
+
+    Only a URL on the page's own site (registrable domain) is trusted: a page on one
+    host declaring another site's article URL would otherwise make that article look
+    stored, and it would never be fetched.
+    """
+    if not parts.url or capture.kind != "html":
+        return None
+    declared = urljoin(capture.url, parts.url) if capture.url else parts.url  # "/news/1" is on the page's site
+    if capture.url and not same_site(declared, capture.url):
+        log.info("%s declares a canonical URL on another site (%s): not used as its identity", capture.url, declared)
+        return None
+    return _canonical(declared)
+
+
 def build_article(capture: Capture, parts: ArticleParts, encoding: str) -> Article:
     url = capture.url or parts.url
-    canonical = _canonical(parts.url) if parts.url and capture.kind == "html" else None
-    canonical = canonical or _canonical(url)
+    canonical = declared_canonical(capture, parts) or _canonical(url)
     outlet = parts.outlet or outlet_for_domain(parts.url or capture.url)
     return Article(
         title=parts.title or "",

@@ -120,3 +120,35 @@ def url_host(url: str | None) -> str | None:
         if host.startswith(prefix) and host.count(".") > 1:
             host = host[len(prefix) :]
     return host
+
+
+def registrable_domain(url: str | None) -> str | None:
+    """The site a URL belongs to: its registrable domain under the Public Suffix List, or None.
+
+    ``https://m.news.hanbit.co.kr/a`` → ``hanbit.co.kr``; ``https://b.blogspot.com`` →
+    ``b.blogspot.com`` (a public suffix of its own). A host that has no registrable
+    domain (an IP address, ``localhost``, a bare public suffix) is its own site.
+    ``tld`` reads the list it ships with; nothing is fetched.
+    """
+    if not url:
+        return None
+    try:
+        host = urlsplit(url if "://" in url else "https://" + url.lstrip("/")).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    host = host.lower().rstrip(".")
+    from tld import get_fld
+
+    try:
+        found = get_fld(host, fix_protocol=True, fail_silently=True)
+    except ValueError:  # tld raises for some malformed hosts despite fail_silently
+        found = None
+    return (found or host).lower()
+
+
+def same_site(url: str | None, other: str | None) -> bool:
+    """True when both URLs have one registrable domain (``www.``/``m.`` hosts of one paper do)."""
+    site = registrable_domain(url)
+    return site is not None and site == registrable_domain(other)

@@ -37,6 +37,10 @@ DEFAULT_USER_AGENT = "planwatch/0.1 (Korean local-plan news monitor; +https://gi
 
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d|w)\s*$")
 _DURATION_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_DURATION_DAYS = 3650
+"""The longest duration any setting accepts (ten years): far beyond every sensible value, and far
+inside what date arithmetic, timers and Redis TTLs can hold (``999999999d`` would overflow them)."""
+MAX_DURATION_SECONDS = MAX_DURATION_DAYS * 86400
 
 
 class ConfigError(Exception):
@@ -44,17 +48,21 @@ class ConfigError(Exception):
 
 
 def parse_duration(value: str | int | float) -> float:
-    """``"30m"`` → 1800.0; plain numbers are seconds."""
+    """``"30m"`` → 1800.0; plain numbers are seconds. At most ``MAX_DURATION_DAYS`` days."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if value < 0:
             raise ValueError("a duration cannot be negative")
-        return float(value)
-    if not isinstance(value, str):
+        seconds = float(value)
+    elif not isinstance(value, str):
         raise ValueError(f"expected a duration like '30m' or '2h', got {value!r}")
-    m = _DURATION.match(value)
-    if not m:
-        raise ValueError(f"expected a duration like '45s', '30m', '2h', '1d' or '1w', got {value!r}")
-    return float(int(m.group(1)) * _DURATION_SECONDS[m.group(2)])
+    else:
+        m = _DURATION.match(value)
+        if not m:
+            raise ValueError(f"expected a duration like '45s', '30m', '2h', '1d' or '1w', got {value!r}")
+        seconds = float(int(m.group(1)) * _DURATION_SECONDS[m.group(2)])
+    if not seconds <= MAX_DURATION_SECONDS:  # also refuses nan
+        raise ValueError(f"must be at most {MAX_DURATION_DAYS}d (ten years), got {value!r}")
+    return seconds
 
 
 class _Section(BaseModel):
@@ -76,6 +84,9 @@ class CrawlSettings(_Section):
     max_retry_after: float = Field(300.0, ge=0, le=86400)  # a longer Retry-After gives the page up
     max_pages: int = Field(5, ge=1, le=1000)  # default paging depth for listings and searches
     max_articles: int = Field(200, ge=1, le=100_000)  # article fetches per source and run; the rest wait
+    # every request per source and run (robots.txt, entry pages, sitemaps, articles, retries, redirects);
+    # unset: the larger of 2000 and five per article of the source's max_articles (see requests_allowed)
+    max_requests: int | None = Field(None, ge=1, le=10_000_000)
     extract_workers: int = Field(2, ge=1, le=64)  # threads, while few pages wait for extraction
     extract_processes: int | None = Field(None, ge=0, le=64)  # None: one per core, 0: threads only
     extract_backlog: int = Field(8, ge=0, le=10_000)  # pages waiting for extraction before processes start
@@ -116,6 +127,7 @@ class Source(_Section):
     list_items: str | None = None
     # search / listing / board with {since:%Y.%m.%d} / {until:...} in the url: the length of one date window
     window: str = "31d"
+    max_requests: int | None = Field(None, ge=1, le=10_000_000)
 
     @model_validator(mode="before")
     @classmethod
@@ -269,10 +281,8 @@ class Source(_Section):
 
 def parse_schedule(value: str) -> tuple[str, Any]:
     """A schedule is an interval (``"30m"``) or a 5-field cron expression."""
-    try:
-        return ("interval", parse_duration(value))
-    except ValueError:
-        pass
+    if _DURATION.match(value):
+        return ("interval", parse_duration(value))  # an interval out of range says so
     if len(value.split()) == 5:
         from apscheduler.triggers.cron import CronTrigger
 
@@ -452,8 +462,8 @@ class ServiceSettings(_Section):
     jitter: str = "5m"  # random delay added to each crawl (at most half an interval schedule)
     misfire_grace: str = "1h"  # a run missed while stopped still runs (once) if this late at most
     housekeeping: str = "1d"  # interval or cron expression
-    keep_raw_days: int = Field(90, ge=1)
-    keep_runs: int = Field(1000, ge=10)  # run records kept per job; older ones are pruned
+    keep_raw_days: int = Field(90, ge=1, le=MAX_DURATION_DAYS)
+    keep_runs: int = Field(1000, ge=10, le=10_000_000)  # run records kept per job; older ones are pruned
     crawl_timeout: str = "30m"
     shutdown_timeout: str = "60s"
     failing_after: str = "1d"
@@ -727,7 +737,7 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
         raise ConfigError(_one_line(f"{where}: {key + ': ' if key else ''}not valid TOML: {exc}")) from None
     _check_unique_source_names(text, data, filename)
     try:
-        return Config.model_validate({**data, "path": filename})
+        config = Config.model_validate({**data, "path": filename})
     except ValidationError as exc:
         err = _first_error(exc, text)
         loc = tuple(err["loc"])
@@ -739,6 +749,42 @@ def parse_config(text: str, filename: str = DEFAULT_CONFIG_NAME) -> Config:
             msg += _known_keys_hint(loc)
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
         raise ConfigError(_one_line(f"{where}: {key}: {msg}{more}")) from None
+    _check_request_budgets(text, config, filename)
+    return config
+
+
+DEFAULT_MAX_REQUESTS = 2000
+REQUESTS_PER_ARTICLE = 5  # an article, its retries and a redirect or two
+
+
+def requests_allowed(source: Source, crawl: CrawlSettings) -> int:
+    """The source's request budget per run: its ``max_requests``, the crawl's, else one that fits its articles."""
+    configured = source.max_requests or crawl.max_requests
+    if configured is not None:
+        return configured
+    return max(DEFAULT_MAX_REQUESTS, REQUESTS_PER_ARTICLE * (source.max_articles or crawl.max_articles))
+
+
+def _check_request_budgets(text: str, config: Config, filename: str) -> None:
+    """Each source's article budget fits in a request budget set by hand (else articles would never all be fetched)."""
+    crawl = config.crawl
+    for index, source in enumerate(config.source):
+        articles = source.max_articles or crawl.max_articles
+        requests = requests_allowed(source, crawl)
+        if articles <= requests:
+            continue
+        if source.max_articles:
+            loc: tuple[Any, ...] = ("source", index, "max_articles")
+            key = f"source[{source.name}].max_articles"
+        elif source.max_requests:
+            loc, key = ("source", index, "max_requests"), f"source[{source.name}].max_requests"
+        else:
+            loc, key = ("crawl", "max_articles"), "crawl.max_articles"
+        line = locate_key(text, loc)
+        where = f"{filename}:{line}" if line else filename
+        budget = "source's max_requests" if source.max_requests else "crawl.max_requests"
+        raise ConfigError(f"{where}: {key}: {articles} article requests do not fit in {budget} "
+                          f"({requests} requests per source and run)")
 
 
 _TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")

@@ -31,7 +31,7 @@ from sqlalchemy.pool import StaticPool
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # The newest migration's revision, so that opening a database already at head needs no Alembic
 # (importing it is a tenth of a second of every command); tests/test_migrations.py keeps it true.
-SCHEMA_HEAD = "0004"
+SCHEMA_HEAD = "0005"
 DEFAULT_DB_URL = "sqlite:///planwatch.db"
 DEFAULT_BUSY_TIMEOUT = 15.0  # seconds one SQLite statement waits for another writer
 LOCK_RETRIES = 3  # times a transaction is retried after the database stayed locked

@@ -75,6 +75,17 @@ class Article(Base):
     sources: Mapped[list[EventSource]] = relationship(back_populates="article")
 
 
+class UrlAlias(Base):
+    """Another URL of a stored article (``localhost`` for ``127.0.0.1``, an ``m.`` or ``www.`` host,
+    a copy on a portal): once it led to the article, it is known, so it is not fetched again."""
+
+    __tablename__ = "url_aliases"
+
+    url: Mapped[str] = mapped_column(String(2048), primary_key=True)  # canonical form (extractors.urls)
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
 class RawPage(Base):
     """The bytes an article was extracted from, kept for re-extraction; pruned by housekeeping."""
 

@@ -25,6 +25,14 @@ Digest items (``DigestItem.kind``), one per thing worth telling, deduplicated by
 * ``news`` — a relevant article that names no plan (``news:<article id>``), unless a news
   item already tells a near-duplicate text published within a few days (another
   outlet's copy of the same press release).
+
+Article identity: the canonical URL a page declares names the article only while it
+does not merge different texts. A canonical already stored with a text that is neither
+the same (content hash) nor a near-duplicate is a site's template bug (every article of
+a section declaring the section page): the new article is stored under its own URL,
+and the log says so once per canonical. An article found again under another URL
+(``localhost`` for ``127.0.0.1``, an ``m.`` host, a copy elsewhere) leaves that URL as
+an alias (``url_aliases``), and ``known_urls`` knows it from then on.
 """
 
 from __future__ import annotations
@@ -32,13 +40,14 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,6 +57,8 @@ from planwatch.records import Article, Capture, Committee, Counts, EventFacts, E
 from storage import identity, timeline
 from storage import models as m
 from storage.merge import ChangeRecord, PlanState, counts_from_json, counts_json, merge_plan
+
+log = logging.getLogger("planwatch.storage")
 
 KST = ZoneInfo("Asia/Seoul")
 URL_CHUNK = 500  # URLs per IN (...) query: far below every backend's parameter limit
@@ -94,9 +105,12 @@ def store_extraction(
     as if they were new; the plans and timelines are built the same.
     """
     content_hash = article.content_hash or text_hash(article.text)
+    article = with_identity_canonical(session, article, extraction, content_hash)
     article_id = insert_ignore(session, m.Article, article_values(article, extraction, content_hash, raw), returning=m.Article.id)
     if article_id is None:
-        return outcome_of_stored(session, article.canonical_url, content_hash)
+        stored = outcome_of_stored(session, article.canonical_url, content_hash)
+        remember_aliases(session, stored.article_id, article)
+        return stored
     if raw is not None:
         insert_ignore(session, m.RawPage, raw_page_values(article_id, raw))
     outcome = StoreOutcome(article_id=article_id, article_new=True)
@@ -195,6 +209,65 @@ def outcome_of_stored(session: Session, canonical_url: str | None, content_hash:
     if link is None:
         return StoreOutcome(article_id=article_id, article_new=False)
     return StoreOutcome(article_id=article_id, article_new=False, plan_id=link[0], event_id=link[1])
+
+
+# --- article identity: shared canonicals, aliases ------------------------------------------------
+
+_SHARED_CANONICALS_TOLD: set[str] = set()  # canonicals already named in this process's log
+
+
+def own_canonical(url: str | None) -> str | None:
+    """The canonical form of the URL the article was fetched from (None when it has none)."""
+    from extractors.urls import canonicalize_url
+
+    if not url:
+        return None
+    try:
+        canonical = canonicalize_url(url)
+    except ValueError:
+        return None
+    return canonical if len(canonical) <= MAX_URL else None
+
+
+def with_identity_canonical(session: Session, article: Article, extraction: Extraction, content_hash: str) -> Article:
+    """``article``, or a copy stored under its own URL when its declared canonical is another text's.
+
+    Near-duplicates (an article corrected after publication) keep the canonical: they
+    are the same article. Runs under a lock on the canonical (PostgreSQL; SQLite
+    writers hold the database), so two writers of two texts cannot both miss each other.
+    """
+    canonical = article.canonical_url
+    own = own_canonical(article.url)
+    if not canonical or own is None or own == canonical:
+        return article
+    lock_named(session, "canonical:" + canonical)
+    stored = session.execute(
+        select(m.Article.content_hash, m.Article.text).where(m.Article.canonical_url == canonical)
+    ).first()
+    if stored is None or stored.content_hash == content_hash:
+        return article
+    signature = extraction.signature or neardup.signature(article.text)
+    if neardup.signature_similarity(signature, news_signature(stored.text)) >= timeline.NEAR_DUP_THRESHOLD:
+        return article
+    if canonical not in _SHARED_CANONICALS_TOLD:
+        _SHARED_CANONICALS_TOLD.add(canonical)
+        log.warning(
+            "different articles declare one canonical URL %s (a site template bug?): each is stored under "
+            "its own URL, starting with %s", canonical, article.url,
+        )
+    return dataclasses.replace(article, canonical_url=own)
+
+
+def remember_aliases(session: Session, article_id: int, article: Article) -> None:
+    """Note the URLs under which a stored article was found again, so they are not fetched again."""
+    wanted = {u for u in (own_canonical(article.url), article.canonical_url) if u and len(u) <= MAX_URL}
+    if not wanted:
+        return
+    stored = session.execute(select(m.Article.canonical_url, m.Article.url).where(m.Article.id == article_id)).first()
+    if stored is not None:
+        wanted -= {stored.canonical_url, own_canonical(stored.url)}
+    for url in sorted(wanted):
+        insert_ignore(session, m.UrlAlias, {"url": url, "article_id": article_id})
 
 
 # --- plans ------------------------------------------------------------------------------------
@@ -428,8 +501,8 @@ def news_signature(text: str) -> bytes:
 
 
 def is_known_url(session: Session, canonical_url: str) -> bool:
-    """True when an article with this canonical URL is stored (the crawler skips it)."""
-    return session.scalar(select(m.Article.id).where(m.Article.canonical_url == canonical_url).limit(1)) is not None
+    """True when an article with this canonical URL (or alias) is stored (the crawler skips it)."""
+    return bool(known_urls(session, [canonical_url]))
 
 
 def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
@@ -439,6 +512,9 @@ def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
     for start in range(0, len(wanted), URL_CHUNK):
         chunk = wanted[start : start + URL_CHUNK]
         found.update(session.scalars(select(m.Article.canonical_url).where(m.Article.canonical_url.in_(chunk))))
+        rest = [u for u in chunk if u not in found]
+        if rest:
+            found.update(session.scalars(select(m.UrlAlias.url).where(m.UrlAlias.url.in_(rest))))
     return found
 
 
@@ -465,6 +541,7 @@ def record_run_end(
     finished_at: datetime | None = None,
 ) -> None:
     """Close a run: ``outcome`` is ok, failed or unreachable; ``message`` one line."""
+    message = truncate(message, MAX_MESSAGE)
     session.execute(
         update(m.SourceRun)
         .where(m.SourceRun.id == run_id)
@@ -494,7 +571,28 @@ def get_validators(session: Session, url: str) -> Validators | None:
     return Validators(row.etag, row.last_modified)
 
 
+def column_length(column: Any) -> int | None:
+    """The declared length of a String column (``m.HttpValidator.etag`` → 500), None for unbounded text."""
+    return getattr(column.property.columns[0].type, "length", None)
+
+
+def fitting(column: Any, value: str | None) -> str | None:
+    """``value`` when the column holds it whole, else None: a server-chosen value that is cut is not
+    the value any more (an ETag cut short never matches), and PostgreSQL refuses one that is too long."""
+    value = storable(value)
+    limit = column_length(column)
+    return value if value is None or limit is None or len(value) <= limit else None
+
+
 def save_validators(session: Session, url: str, etag: str | None, last_modified: str | None) -> None:
+    """Keep a feed's or sitemap's validators; one too long for its column is dropped (the next request is
+    then unconditional), and a URL too long for the key keeps none."""
+    etag, last_modified = fitting(m.HttpValidator.etag, etag), fitting(m.HttpValidator.last_modified, last_modified)
+    if fitting(m.HttpValidator.url, url) is None:
+        return
+    if etag is None and last_modified is None:
+        session.execute(delete(m.HttpValidator).where(m.HttpValidator.url == url))
+        return
     values = {"url": url, "etag": etag, "last_modified": last_modified, "updated_at": m.utcnow()}
     stmt = insert_for(session, m.HttpValidator).values(**values)
     stmt = stmt.on_conflict_do_update(
@@ -602,6 +700,7 @@ MAX_URL = 2048  # the length of the URL columns
 MAX_TITLE = 1000  # a page's title and subtitle beyond this are markup gone wrong, not a headline
 MAX_NAME = 200  # an outlet, an author, a partner
 MAX_LIST = 100  # a plan's items and partners
+MAX_MESSAGE = 2000  # a run's one-line message (a server's error text can be anything)
 
 
 def storable(value: str | None) -> str | None:

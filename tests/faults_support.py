@@ -18,9 +18,12 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from sites.hostile import HostileServer, Slow, article_page, article_path, generated_articles
 from sites.news import rss_xml
 from sites.server import Page
@@ -175,3 +178,22 @@ def stored_urls(path: Path) -> list[str]:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# --- a small disk -----------------------------------------------------------------------------
+
+
+@contextmanager
+def small_tmpfs(mount: Path, size: str = "1m") -> Iterator[Path]:
+    """A tmpfs of ``size`` mounted at ``mount`` for the block (root only; the test is skipped elsewhere)."""
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(mount)],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip()}); "
+                    "tests/test_storage.py::test_a_full_disk_is_one_line_and_loses_nothing covers a full database "
+                    "with SQLite's max_page_count instead")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

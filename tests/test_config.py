@@ -154,3 +154,44 @@ def test_shipped_config_is_valid() -> None:
     assert {"feed", "search"} <= types
     assert len(config.sources) >= 5
     assert not config.crawl.allow_private_addresses
+
+
+# --- durations out of range (every one, through the command line too) ---------------------------------
+
+DURATION_KEYS = [
+    ("service", "jitter"), ("service", "misfire_grace"), ("service", "crawl_timeout"), ("service", "shutdown_timeout"),
+    ("service", "failing_after"), ("service", "default_schedule"), ("service", "housekeeping"),
+    ("service", "digest_schedule"), ("digest", "silent_after"), ("digest", "retry_after"),
+    ("distributed", "idle_timeout"), ("distributed", "lease"), ("distributed", "article_ttl"),
+    ("distributed", "round_ttl"),
+]
+
+
+@pytest.mark.parametrize(("section", "key"), DURATION_KEYS)
+def test_every_duration_beyond_ten_years_is_one_line_naming_file_line_and_key(
+        tmp_path: Path, section: str, key: str) -> None:
+    message = error_of(f'[{section}]\n{key} = "999999999d"\n', tmp_path)
+    assert message == f"2: {section}.{key}: must be at most 3650d (ten years), got '999999999d'", message
+
+
+def test_a_source_schedule_beyond_ten_years_is_refused(tmp_path: Path) -> None:
+    message = error_of('[[source]]\nname = "a"\ntype = "feed"\nurl = "https://example.kr/r"\nschedule = "99999w"\n',
+                       tmp_path)
+    assert message.startswith("5: source[a].schedule: must be at most 3650d (ten years)"), message
+
+
+def test_keep_raw_days_beyond_ten_years_fails_sources_check(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "planwatch.toml"
+    path.write_text('[service]\nhousekeeping = "1d"\nkeep_raw_days = 999999999\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "planwatch", "--config", str(path), "sources", "--check"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"Error: {path}:3: service.keep_raw_days: Input should be less than or equal "
+                                   "to 3650"), done.stderr
+    path.write_text('[service]\nkeep_raw_days = 3650\n', encoding="utf-8")  # ten years is still a valid choice
+    kept = subprocess.run([sys.executable, "-m", "planwatch", "--config", str(path), "sources", "--check"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert kept.returncode == 0, kept.stderr

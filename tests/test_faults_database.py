@@ -30,6 +30,7 @@ from faults_support import (
     planwatch_cmd,
     run_measured,
     serve_articles,
+    small_tmpfs,
     sqlite_rows,
     start,
     write,
@@ -156,18 +157,8 @@ def test_a_lock_held_past_the_busy_timeout_ends_a_replay_with_one_line_and_keeps
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 1 MB tmpfs mounted for the test (root only); resized with ``resize``."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,mode=0700", "tmpfs", str(mount)],
-                          capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here ({done.stderr.strip()}); "
-                    "tests/test_storage.py::test_a_full_disk_is_one_line_and_loses_nothing covers a full database "
-                    "with SQLite's max_page_count instead")
-    try:
+    with small_tmpfs(tmp_path / "disk", "1m") as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def resize(mount: Path, size: str) -> None:

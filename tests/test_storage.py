@@ -142,6 +142,39 @@ def test_the_same_text_under_another_url_is_the_same_article(db):
     assert count(db, m.Article) == 1
 
 
+def test_the_m_and_www_hosts_of_a_stored_article_become_aliases_known_from_then_on(db):
+    article = replace(anyang_article(0), url="https://www.news0.example.kr/article/1000",
+                      canonical_url="https://www.news0.example.kr/article/1000")
+    store(db, article, plan_extraction())
+    mobile = replace(article, url="https://m.news0.example.kr/article/1000?utm_source=app",
+                     canonical_url="https://www.news0.example.kr/article/1000")  # the m. page names the www. one
+    assert not store(db, mobile, plan_extraction()).article_new
+    copy = replace(article, url="https://portal.example.com/n/77", canonical_url="https://portal.example.com/n/77")
+    assert not store(db, copy, plan_extraction()).article_new
+    with db.session(read_only=True) as session:
+        aliases = dict(session.execute(select(m.UrlAlias.url, m.UrlAlias.article_id)).all())
+        assert set(aliases) == {"https://m.news0.example.kr/article/1000", "https://portal.example.com/n/77"}
+        assert known_urls(session, ["https://m.news0.example.kr/article/1000", "https://portal.example.com/n/77",
+                                    "https://m.news0.example.kr/article/1001"]) == set(aliases)
+    assert count(db, m.Article) == 1
+
+
+def test_different_texts_declaring_one_canonical_are_different_articles_a_revision_is_not(db):
+    shared = "https://news.example.kr/news/list.html"
+    first = replace(anyang_article(0), url="https://news.example.kr/news/1", canonical_url=shared)
+    store(db, first, plan_extraction())
+    revised = replace(first, url="https://news.example.kr/news/1?rev=2", text=first.text + "\n(2보) 일정이 확정됐다.")
+    assert not store(db, revised, plan_extraction()).article_new  # a near-duplicate: the same article, revised
+    other = replace(first, url="https://news.example.kr/news/2", title="광양시 소식", text="\n".join(
+        ["광양시가 도시재생 뉴딜사업 주민 공모를 시작한다고 밝혔다.", "공모는 다음 달 말까지 진행되며 주민 누구나 참여할 수 있다.",
+         "시는 선정된 제안에 사업비를 지원하고 전문가 자문을 붙인다.", "자세한 내용은 시 누리집에서 확인할 수 있다."]))
+    assert store(db, other, Extraction(relevance=Relevance(False, 0.0, []))).article_new
+    with db.session(read_only=True) as session:
+        stored = dict(session.execute(select(m.Article.url, m.Article.canonical_url)).all())
+    assert stored == {"https://news.example.kr/news/1": shared,
+                      "https://news.example.kr/news/2": "https://news.example.kr/news/2"}
+
+
 def test_an_article_without_url_is_known_by_its_text(db):
     article = replace(anyang_article(3), url=None, canonical_url=None, content_hash="")
     assert store(db, article, plan_extraction()).article_new

@@ -72,6 +72,9 @@ class Frontier:
             "SCHEDULER": "crawler.frontier.scheduler.DistributedScheduler",
             SETTING: asdict(self),
             "SPIDER_MIDDLEWARES": {"crawler.frontier.scheduler.DistributedStartMiddleware": 10},
+            # A worker lives for many rounds and takes leased requests: dropping one past a per-process
+            # budget would lose it. The frontier bounds a round instead (entry pages once, articles once).
+            "PLANWATCH_REQUEST_BUDGET": False,
         }
 
     def display_url(self) -> str:

@@ -12,6 +12,10 @@ class decides which links are worth a request:
 4. within the source's ``max_articles`` budget for this run (links past the
    budget are not even looked at, so a huge sitemap costs what the budget allows).
 
+Whatever a source's pages lead to, its spider sends at most ``max_requests``
+requests in a run (``crawler.middlewares.RequestBudgetMiddleware`` asks
+``spend_request``); the rest waits for the next run, said once in the log.
+
 An article response becomes a ``Capture`` item for ``crawler.pipelines``. The
 entry page (feed, sitemap, listing, search) failing is what makes a source
 ``unreachable`` or ``failed``; one article failing is logged with its URL and
@@ -35,10 +39,10 @@ from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext, utc_now_seconds
 from crawler.failures import describe_failure, is_connection_failure, is_robots_refusal
-from crawler.middlewares import response_capture_headers
+from crawler.middlewares import RequestBudgetSpent, response_capture_headers
 from crawler.pipelines import STORAGE_FAILED
 from crawler.summary import SourceReport
-from planwatch.config import Source
+from planwatch.config import Source, requests_allowed
 from planwatch.logs import SUMMARISED
 from planwatch.records import Capture
 from storage.db import StorageError
@@ -88,6 +92,9 @@ class SourceSpider(scrapy.Spider):
         self.run_id: int | None = None
         self._all_unreachable = True
         self.left_for_next_run = 0  # links that may be new but wait for the next run (budget, broken feed)
+        self.request_budget: int | None = None  # from_crawler: the source's or the crawl's max_requests
+        self.requests_made = 0
+        self.budget_told = False
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -96,6 +103,8 @@ class SourceSpider(scrapy.Spider):
         spider.report = spider.context.report_for(spider.source)
         if not spider.article_budget:
             spider.article_budget = spider.context.config.crawl.max_articles
+        if crawler.settings.getbool("PLANWATCH_REQUEST_BUDGET", True):
+            spider.request_budget = requests_allowed(spider.source, spider.context.config.crawl)
         crawler.signals.connect(spider.on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_response, signal=signals.response_received)
@@ -130,6 +139,11 @@ class SourceSpider(scrapy.Spider):
             # the old validators (the next run reads the feed again) unless every article was fetched.
             if report.errors == 0 and self.left_for_next_run == 0 and reason == "finished":
                 await self.context.save_validators(self.validators_seen)
+        except StorageError as exc:
+            report.problem(f"the feed's validators are not kept: {exc}")
+            log.warning("source %s: the feed's validators are not kept: %s", self.source.name, exc)
+        # Whatever failed before, the run record is closed: a run never stays "running".
+        try:
             if self.run_id is not None:
                 await self.context.run_finished(self.run_id, report)
         except StorageError as exc:
@@ -155,6 +169,23 @@ class SourceSpider(scrapy.Spider):
         redirects = request.meta.get("redirect_urls") or []
         if spider is self and request.url in redirects:
             self.page_failed(redirects[0], f"redirect loop: it leads back to {request.url}")
+
+    def spend_request(self, request: Request) -> bool:
+        """Count one request against the run's budget; False (said once) when it is spent."""
+        if self.request_budget is None or self.requests_made < self.request_budget:
+            self.requests_made += 1
+            return True
+        if not self.budget_told:
+            self.budget_told = True
+            setting = "the source's max_requests" if self.source.max_requests else "crawl.max_requests"
+            line = (f"request budget spent ({self.request_budget} requests, {setting}): "
+                    "the other pages wait for the next run")
+            self.report.problem(line)
+            log.warning("source %s: %s", self.source.name, line)
+        self.left_for_next_run += 1
+        if request.meta.get("planwatch_role") == "article":
+            self.context.claimed.discard(request.meta.get("planwatch_canonical", ""))
+        return False
 
     def describe(self, failure: Failure) -> str:
         """``describe_failure`` with the size and time limits the request ran under."""
@@ -202,6 +233,8 @@ class SourceSpider(scrapy.Spider):
 
     def entry_failed(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
+        if failure.check(RequestBudgetSpent):
+            return  # counted and said once by spend_request
         reason = self.describe(failure)
         if is_robots_refusal(failure):
             self.report.robots_skipped += 1
@@ -343,7 +376,8 @@ class SourceSpider(scrapy.Spider):
             self.report.robots_skipped += 1
             log.info("robots.txt forbids %s", request.url)
             return
-        if failure.check(IgnoreRequest) and str(failure.value).startswith("already stored"):
+        if failure.check(RequestBudgetSpent) or (
+                failure.check(IgnoreRequest) and str(failure.value).startswith("already stored")):
             return
         first = (request.meta.get("redirect_urls") or [request.url])[0]  # the link the page was listed under
         self.page_failed(first, self.describe(failure))

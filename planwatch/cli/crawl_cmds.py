@@ -8,13 +8,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from planwatch.cli.summaries import summary_table
+from planwatch.cli.terminal import console
 
-stdout = Console()
-stderr = Console(stderr=True)
+stdout = console()
+stderr = console(stderr=True)
 
 
 @click.command()
@@ -95,10 +95,12 @@ def _print_summary(summary) -> None:  # type: ignore[no-untyped-def]
     for label, value in rows:
         table.add_row(label, str(value))
     if summary.record_file:
-        table.add_row("recorded to", summary.record_file)
+        table.add_row("recorded to", summary.record_file + (" (stopped early)" if summary.record_stopped else ""))
     if summary.digest:
         table.add_row("digest", summary.digest)
     stdout.print(table)
+    if summary.record_stopped:
+        stdout.print(summary.record_stopped, highlight=False, soft_wrap=True)
     for report in summary.failures():
         stdout.print(report.headline(), highlight=False, markup=False, soft_wrap=True)
 

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from planwatch.cli.summaries import summary_table
+from planwatch.cli.terminal import console
 
-stdout = Console()
+stdout = console()
 
 REDIS_ENV = "PLANWATCH_REDIS_URL"
 

@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
 from rich.table import Table
+
+from planwatch.cli.terminal import console, labelled
 
 if TYPE_CHECKING:
     from rich.progress import Progress
 
 
-stdout = Console()
-stderr = Console(stderr=True)
+stdout = console()
+stderr = console(stderr=True)
 
 
 def _progress(total: int) -> Progress:
@@ -58,12 +59,13 @@ def replay(app, paths: tuple[Path, ...], no_digest: bool) -> None:
     if not files:
         raise click.ClickException("nothing to replay: no capture files found in " + ", ".join(map(str, paths)))
     pipeline = Pipeline(app.database(), vocabulary=app.config.topics.vocabulary())
+    max_bytes = app.config.crawl.max_page_bytes
     try:
         with _progress(len(files)) as progress:
             task = progress.add_task("replaying", total=len(files))
             for path in files:
                 summary.files += 1
-                for item in read_captures(path):
+                for item in read_captures(path, max_bytes):
                     if isinstance(item, CaptureProblem):
                         _warn(item)
                         summary.problems.append(str(item))
@@ -91,7 +93,7 @@ def _send_digest(app):
 
 
 def _warn(problem: object) -> None:
-    stderr.print(f"[yellow]skipped[/yellow] {problem}", markup=True, highlight=False, soft_wrap=True)
+    stderr.print(labelled("skipped", "yellow", problem), highlight=False, soft_wrap=True)
 
 
 def _print_summary(summary, report) -> None:
@@ -126,7 +128,7 @@ def extract(app, path: Path, as_json: bool) -> None:
     from planwatch.records import article_to_json
 
     outputs = []
-    for item in read_captures(path):
+    for item in read_captures(path, app.config.crawl.max_page_bytes):
         if isinstance(item, CaptureProblem):
             raise click.ClickException(str(item))
         try:
