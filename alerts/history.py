@@ -19,6 +19,7 @@ from sqlalchemy import select
 from alerts.delivery import Batch, DeliveryReport, _recipient, _send_batches, to_utc_naive
 from alerts.digest import build_entries
 from alerts.filters import matches
+from alerts.identity import SenderError, mail_identity
 from alerts.labels import DEFAULT_LANGUAGE
 from alerts.outbox import insert_deliveries
 from alerts.subscribers import SubscriberError, filters_of, find_subscriber
@@ -64,7 +65,10 @@ def send_history_digest(db: Any, config: Config, outbox_dir: Path | str, email: 
         return report
     transport = transport_from_config(config, outbox_dir)
     try:
-        _send_batches(db, config, transport, [Batch(recipient, delivery_ids, item_ids)], now, report)
+        identity = mail_identity(config, relay=transport.name != "file")
+        _send_batches(db, config, transport, identity, [Batch(recipient, delivery_ids, item_ids)], now, report)
+    except SenderError as exc:  # nothing claimed: the items stay queued
+        report.failures.append(str(exc))
     finally:
         transport.close()
     return report
