@@ -251,7 +251,7 @@ def compose(db, config: Config, batch: Batch, now: datetime) -> tuple[Digest, Re
             )
             return None
     add_subscription_links(digest, config, batch.recipient)
-    digest.more_url = config.web.base_url
+    digest.more_url = f"{config.web.base_url}/" if config.web.base_url else None  # the plan list
     rendered = fit_to_size(digest, config)
     shown = set(digest.item_ids)
     if len(shown) < len(batch.item_ids):
@@ -380,6 +380,15 @@ def aborting(transport: Transport, abort: threading.Event | None) -> Iterator[No
         watcher.join()
 
 
+def remainder(whole: Batch, shown: Batch) -> Batch | None:
+    """The deliveries of ``whole`` that ``shown`` (a digest kept under its size) left out, or None."""
+    kept = set(shown.delivery_ids)
+    pairs = [(d, i) for d, i in zip(whole.delivery_ids, whole.item_ids, strict=True) if d not in kept]
+    if not pairs:
+        return None
+    return Batch(whole.recipient, [d for d, _ in pairs], [i for _, i in pairs])
+
+
 def split(batch: Batch) -> list[Batch]:
     """A batch too large for one message as two halves (their messages are each about half the size)."""
     half = len(batch.delivery_ids) // 2
@@ -429,6 +438,7 @@ def _send_batches(
             continue
         to_channel = is_channel_address(batch.recipient.email)
         transport = channels if to_channel else mail_transport
+        whole = Batch(batch.recipient, list(batch.delivery_ids), list(batch.item_ids))
         try:
             composed = compose(db, config, batch, now)
         except RenderError as exc:
@@ -437,6 +447,9 @@ def _send_batches(
         if composed is None:
             continue
         digest, rendered = composed
+        left_out = remainder(whole, batch)
+        if left_out is not None:  # a digest cut to alerts.max_digest_bytes: the rest follows in the next message
+            todo.appendleft(left_out)
         recipient = recipient_address(batch.recipient.email, batch.recipient.name)
         message_id = identity.new_message_id()
         message = build_message(
@@ -612,5 +625,5 @@ def preview_digest(
         digest = build_digest(session, subscriber, _items(session, batch.item_ids), config, now=now, day=day)
     if digest is None:
         return None
-    digest.more_url = config.web.base_url
+    digest.more_url = f"{config.web.base_url}/" if config.web.base_url else None  # the plan list
     return batch.recipient.email, digest, fit_to_size(digest, config)

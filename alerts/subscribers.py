@@ -9,21 +9,23 @@ so a fresh install writes its first digest without any set-up.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from alerts.addresses import SubscriberError, clean_text, normalize_email
 from alerts.labels import LANGUAGES, STAGE_LABELS
 from extractors.topics import FAMILY_NAMES
-from planwatch.config import Config
 from planwatch.records import EVENT_TYPES
 from storage.models import Delivery, Subscriber, utcnow
+
+if TYPE_CHECKING:  # the configuration validates addresses with alerts.addresses: no import circle
+    from planwatch.config import Config
 
 # immediate: one message per new plan or update, as soon as a run finds it; run: one digest at
 # the end of every crawl or replay (what the configured recipients get); daily / weekly: one
@@ -32,20 +34,10 @@ FREQUENCIES: tuple[str, ...] = ("immediate", "run", "daily", "weekly")
 DEFAULT_FREQUENCY = "daily"
 DEFAULT_LANGUAGE = "ko"
 
-# Mail for a local account (``planwatch@localhost``) is legitimate on a single machine,
-# though email-validator refuses dotless and special-use domains.
-LOCAL_DOMAINS: tuple[str, ...] = ("localhost",)
-
 # ``[[channel]]`` rows (alerts.channels) are subscribers at this reserved domain; they are not people.
 CHANNEL_DOMAIN = "channels.invalid"
 
-MAX_NAME = 200
 MAX_KEYWORD = 100
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
-
-
-class SubscriberError(ValueError):
-    """A refused subscriber value, phrased as the one line the user sees."""
 
 
 @dataclass(frozen=True)
@@ -72,26 +64,6 @@ class SubscriberRow:
     pending: int
     last_sent: datetime | None
     permanent_failure: str | None
-
-
-def normalize_email(address: str) -> str:
-    """The address as stored (domain lower-cased, IDN in ASCII), or SubscriberError."""
-    raw = (address or "").strip()
-    local, _, domain = raw.rpartition("@")
-    try:
-        if local and domain.lower() in LOCAL_DOMAINS:
-            # check the local part on a neutral domain, keep the local one
-            checked = validate_email(f"{local}@example.com", check_deliverability=False, allow_smtputf8=False)
-            return f"{checked.local_part}@{domain.lower()}"
-        checked = validate_email(raw, check_deliverability=False, allow_smtputf8=False)
-    except EmailNotValidError as exc:
-        raise SubscriberError(f"{clean_text(raw)!r} is not a valid e-mail address: {exc}") from None
-    return checked.ascii_email or checked.normalized
-
-
-def clean_text(value: str | None, limit: int = MAX_NAME) -> str:
-    """One line of plain text: control characters (CR, LF, TAB, NUL) become spaces."""
-    return " ".join(_CONTROL.sub(" ", value or "").split())[:limit]
 
 
 def split_values(values: Iterable[str] | None) -> list[str]:

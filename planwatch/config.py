@@ -309,7 +309,7 @@ def _checked_mailbox(v: str, what: str) -> str:
     """``name <address>`` (or a bare address): one header line whose address passes the subscribers' rule."""
     from email.utils import parseaddr
 
-    from alerts.subscribers import SubscriberError, normalize_email
+    from alerts.addresses import SubscriberError, normalize_email
 
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
         raise ValueError(f"must be one line without control characters, got {v!r}")
@@ -353,7 +353,7 @@ class SmtpSettings(_Section):
     @field_validator("envelope_sender")
     @classmethod
     def _bare_address(cls, v: str | None) -> str | None:
-        from alerts.subscribers import SubscriberError, normalize_email
+        from alerts.addresses import SubscriberError, normalize_email
 
         if v is None:
             return None
@@ -439,7 +439,7 @@ class DigestSettings(_Section):
     @classmethod
     def _emails(cls, v: list[str]) -> list[str]:
         # The same rule as `planwatch subscribers add` (which also accepts @localhost).
-        from alerts.subscribers import SubscriberError, normalize_email
+        from alerts.addresses import SubscriberError, normalize_email
 
         try:
             return [normalize_email(addr) for addr in v]
@@ -619,7 +619,7 @@ class AlertsSettings(_Section):
     @field_validator("operator")
     @classmethod
     def _operator(cls, v: str | None) -> str | None:
-        from alerts.subscribers import SubscriberError, normalize_email
+        from alerts.addresses import SubscriberError, normalize_email
 
         if v is None:
             return None

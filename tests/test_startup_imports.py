@@ -43,7 +43,12 @@ def tops(modules: set[str]) -> set[str]:
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("startup")
+    """A working directory with a database (``plans`` and ``status`` refuse a missing one)."""
+    from storage.db import open_database
+
+    tmp = tmp_path_factory.mktemp("startup")
+    open_database(f"sqlite:///{tmp / 'pw.db'}").engine.dispose()
+    return tmp
 
 
 def test_version_imports_only_the_command_line(workdir):

@@ -404,10 +404,11 @@ def test_digest_links_reach_the_desk_and_offer_one_click_unsubscribe(desk):
     s = desk["server"]
     [digest] = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
                 for p in sorted(s.outbox.rglob("*.eml")) if b"planwatch@localhost" in p.read_bytes()][:1]
-    header = str(digest["List-Unsubscribe"])
+    header = str(digest["List-Unsubscribe"]).strip()  # folded after the colon: the value starts on the next line
     assert re.fullmatch(rf"<{re.escape(s.base)}/unsubscribe\?token=[\w.\-%]+>, <mailto:planwatch@localhost\?subject=.+>",
                         header), header
-    assert str(digest["List-Unsubscribe-Post"]) == "List-Unsubscribe=One-Click"
+    # RFC 8058 one-click is for https links only; this desk is reached over http on loopback
+    assert s.base.startswith("http://") and digest["List-Unsubscribe-Post"] is None
     html = digest.get_body(("html",)).get_content()
     manage = re.search(rf'href="({re.escape(s.base)}/manage\?token=[^"]+)"', html).group(1)
     page = s.get(manage.replace(s.base, ""))
