@@ -81,3 +81,40 @@ def test_an_earlier_month_dates_background_only_in_a_relative_clause():
 def test_two_steps_in_the_headline_the_leads_wins():
     lead = ["시는 20일 4차산업혁명 종합계획 수립 용역에 착수했다.", "시는 이날 위원회도 출범시켰다."]
     assert classify_event("한빛시 4차산업혁명위원회 출범…종합계획 용역 착수", "", lead) == "plan_kickoff"
+
+
+@pytest.mark.parametrize(
+    "title, subtitle, lead, expected",
+    [
+        # a plan presented with a past verb that ends the sentence, or approved by the ministry
+        ("한빛시, 3년간 AI 행정에 900억…‘AI 도시’ 만든다", "",
+         ["인공지능을 행정 전반에 들이는 계획을 한빛시가 내놨다.", "시가 2일 공개한 계획은 3대 전략으로 짜였다."],
+         "plan_adopted"),
+        ("한빛시 ‘스마트도시’ 청사진 확정…국토부 최종 승인", "",
+         ["한빛시의 스마트도시계획(2026~2030년)을 국토교통부가 지난달 말 최종적으로 승인했다."], "plan_adopted"),
+        # a plan only presented at a committee meeting the title names stays the meeting
+        ("한빛시, 데이터 도시 속도…데이터위원회 열어", "3일 위원회서 올해 사업계획 심의",
+         ["한빛시가 데이터 도시를 만들어 가기 위한 계획을 내놨다.", "시는 3일 데이터위원회를 열고 올해 사업계획을 다뤘다."],
+         "committee_meeting"),
+        # a committee composed, told in the passive or with an abbreviated name
+        ("한빛군 인공지능 위원회, 산·학·연 21명으로 진용", "",
+         ["한빛군의 인공지능 위원회는 군수와 상공회의소 회장이 공동위원장을 맡는 체제로 꾸려졌다."], "committee_launch"),
+        ("한빛구청장, 4차 산업혁명 자문위 꾸려", "",
+         ["한빛구청장이 4차 산업혁명 자문위원회를 위촉했다.", "자문위원회는 각계 전문가 12명으로 꾸려진다."],
+         "committee_launch"),
+        # a committee re-formed with new members that gathers is its meeting; its first gathering its launch
+        ("한빛시 4차산업혁명추진위원회 새 진용", "",
+         ["한빛시 ‘4차산업혁명추진위원회’가 5일 새 위원들과 함께 시청 회의실에 모였다.",
+          "2018년 발족한 추진위는 위원 임기가 끝나 전문가 17명으로 다시 꾸려졌다."], "committee_meeting"),
+        ("한빛시의회 스마트도시 특위 지도부 선출", "",
+         ["한빛시의회에 꾸려진 스마트도시 특별위원회가 3일 처음 모여 위원장을 정했다."], "committee_launch"),
+        # a plan's research contract announced without a stage: the kickoff
+        ("한빛시, 제3차 정보화 기본계획 수립 용역…9월까지 4개월간", "",
+         ["한빛시가 진행하는 정보화 기본계획 수립 용역은 5월부터 9월까지 이어진다."], "plan_kickoff"),
+        # the year's informatization programme told by its budget
+        ("한빛시, 정보화사업 312개에 640억원…인공지능 먼저 들인다", "",
+         ["올해 한빛시 정보화 예산의 열쇠말은 인공지능이다."], "plan_adopted"),
+    ],
+)
+def test_event_classes_of_real_reporting(title, subtitle, lead, expected):
+    assert classify_event(title, subtitle, lead) == expected
