@@ -35,7 +35,8 @@ from planwatch.records import EventFacts
 COMMITTEE = r"(?:위원회|추진위|특위|(?:혁명|자문)위(?![가-힣])|협의회|TF|전담\s?조직)"
 # event type → trigger phrases (regex fragments), read in the head of the article.
 EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
-    "mou": (r"업무\s?협약", r"협약(?:을|를)?\s?(?:체결|맺)", r"협약식", r"MOU", r"양해각서", r"맞손"),
+    "mou": (r"업무\s?협약", r"협약(?:을|를)?\s?(?:체결|맺)", r"협약식", r"MOU", r"양해각서", r"맞손",
+            r"협약서(?:에|를)?\s?(?:서명|교환|주고받)", r"(?:조성|구축|협력|상생)\s?협약(?=\s?(?:$|…|,|\.\.\.))"),
     "ordinance": (
         r"조례(?:안|\s?개정안|\s?전부\s?개정안)?(?:을|를|이|가|은|는)?\s?(?:[가-힣]{1,6}\s)?"
         r"(?:제정|공포|개정|입법\s?예고|대표\s?발의|발의|가결|통과|의결|시행|문턱)",

@@ -111,6 +111,10 @@ def test_two_steps_in_the_headline_the_leads_wins():
         # a plan's research contract announced without a stage: the kickoff
         ("한빛시, 제3차 정보화 기본계획 수립 용역…9월까지 4개월간", "",
          ["한빛시가 진행하는 정보화 기본계획 수립 용역은 5월부터 9월까지 이어진다."], "plan_kickoff"),
+        # an agreement told by its document or named as a noun in the headline
+        ("한빛시·연구원, 스마트도시 조성 협약", "",
+         ["세 기관은 9일 시청에 모여 스마트도시 조성에 서로 힘을 모으기로 하고 협약서에 서명했다."], "mou"),
+        ("한빛군, 연구원과 스마트도시 구축 협약…데이터 공유", "", ["군과 연구원은 데이터를 함께 쓰기로 했다."], "mou"),
         # the year's informatization programme told by its budget
         ("한빛시, 정보화사업 312개에 640억원…인공지능 먼저 들인다", "",
          ["올해 한빛시 정보화 예산의 열쇠말은 인공지능이다."], "plan_adopted"),
