@@ -47,7 +47,9 @@ EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"(?<!올해\s)(?<!올해)(?<!새해\s)(?<!\d년\s)(?<!\d회\s)첫\s?(?:번째\s?)?(?:전체\s?)?회의", r"닻(?:을)?\s?올", COMMITTEE + r"[’'”\"」)]?\s?(?:이|가)?\s?첫발",
         r"활동(?:을|에)?\s?(?:시작|들어가|돌입)", r"처음\s?(?:으로\s?)?모(?:였|여|인)", r"구성(?:을|이)?\s?(?:마쳤|마치고|완료|마무리)",
         COMMITTEE + r"[’'”\"」)]?\s?(?:을|를|이|가)?\s?(?:꾸려|꾸렸|꾸리고|꾸린다|새로\s?꾸|구성했|구성하고)",
-        COMMITTEE + r"[’'”\"」)]?\s?(?:은|는|이|가)\s[^.]{0,50}?(?<!다시\s)(?<!다시)(?:꾸려졌|꾸려진다|구성됐|구성되었|구성된다|짜였)",
+        # composed in the passive, not at an earlier date ("위원회는 지난 2022년 9월 꾸려졌으며") nor again ("다시")
+        COMMITTEE + r"[’'”\"」)]?\s?(?:은|는|이|가)\s(?:(?!(?:19|20)\d{2}\s?년|지난|작년)[^.]){0,50}?(?<!다시\s)(?<!다시)"
+        r"(?:꾸려졌|꾸려진다|구성됐|구성되었|구성된다|짜였)",
     ),
     "plan_kickoff": (
         r"착수", r"용역(?:을|를|에)?\s?(?:발주|공고|시작|들어가|돌입)", r"수립(?:에|을)?\s?(?:나선|나섰|나서|본격\s?착수|들어가|들어갔)",
@@ -119,7 +121,7 @@ REPORT_ITEM = re.compile(r"(?:착수|중간|최종|완료)\s?보고(?!\s?회)")
 # A 보고회 on drawing up the plan that names no stage: the kickoff (later ones say 중간/최종).
 PLAN_REPORT_MEETING = re.compile(r"수립\s?(?:연구\s?)?(?:용역\s?)?보고회")
 # A plan's research contract announced with no stage named ("…기본계획 수립 용역…10월까지"): the kickoff.
-PLAN_CONTRACT = re.compile(r"(?:계획|전략|로드맵)\s?(?:수립\s?)?(?:연구\s?)?용역(?!\s?(?:결과|완료|마무리))")
+PLAN_CONTRACT = re.compile(r"(?:계획|전략|로드맵)\s?(?:수립\s?)?(?:연구\s?)?용역(?!\s?(?:을|를|이|가|의)?\s?(?:결과|완료|마무리|끝))")
 # The year's informatization programme by its budget ("정보화사업 842개에 2,121억원"): the plan of the year.
 INFORMATIZATION_PROGRAMME = re.compile(r"정보화\s?(?:사업|예산|분야)[^.\n]{0,30}?\d[\d,.]*\s?(?:억|조)|\d[\d,.]*\s?(?:억|조)[^.\n]{0,20}?정보화\s?사업")
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in EVENT_TRIGGERS.items()}

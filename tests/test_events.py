@@ -102,6 +102,11 @@ def test_two_steps_in_the_headline_the_leads_wins():
         ("한빛구청장, 4차 산업혁명 자문위 꾸려", "",
          ["한빛구청장이 4차 산업혁명 자문위원회를 위촉했다.", "자문위원회는 각계 전문가 12명으로 꾸려진다."],
          "committee_launch"),
+        # a committee composed at an earlier date, told as background of its meeting
+        ("한빛구, 4차산업혁명 자문위원회서 추진 상황 점검", "",
+         ["한빛구는 23일 구청에서 ‘제2차 4차산업혁명 자문위원회 회의’를 가졌다고 24일 밝혔다.",
+          "자문위원회는 공약사업을 뒷받침하기 위해 지난 2022년 9월 꾸려졌으며, 그동안 정책 자문을 해 왔다."],
+         "committee_meeting"),
         # a committee re-formed with new members that gathers is its meeting; its first gathering its launch
         ("한빛시 4차산업혁명추진위원회 새 진용", "",
          ["한빛시 ‘4차산업혁명추진위원회’가 5일 새 위원들과 함께 시청 회의실에 모였다.",
@@ -122,3 +127,8 @@ def test_two_steps_in_the_headline_the_leads_wins():
 )
 def test_event_classes_of_real_reporting(title, subtitle, lead, expected):
     assert classify_event(title, subtitle, lead) == expected
+
+
+def test_a_research_contract_that_ends_is_not_the_kickoff():
+    assert classify_event("한빛시, 정보화 기본계획 수립 용역을 마무리", "", ["시는 용역 결과를 정리하고 있다."]) != "plan_kickoff"
+    assert classify_event("한빛시, 스마트도시계획 수립 용역 결과 공유", "", ["시는 시민에게 결과를 알렸다."]) != "plan_kickoff"
