@@ -12,8 +12,13 @@ the purpose of another event (``조례 제정을 위한 토론회``). The labell
 conventions then apply (``classify_event``): a 최종/완료보고회 is the final report
 even when the plan is "set up"; a stage given as an item of a committee meeting
 (``착수보고 받아``) is that meeting; an upcoming event announced in advance takes
-its own type; a 수립 보고회 naming no stage is the kickoff; an article that sums up
-a plan by its counts without naming a step reports the plan.
+its own type; a 수립 보고회 naming no stage is the kickoff, and so is a plan's research
+contract announced without a stage (``…기본계획 수립 용역…10월까지``); an article that sums
+up a plan by its counts, or the year's 정보화사업 by its budget, without naming a step
+reports the plan. A plan only presented (``계획을 내놨다``) at a committee meeting the
+headline names stays that meeting unless it is decided (확정, 의결, 승인). A committee
+composed in the passive (``위원회는 … 꾸려졌다``) is launched, unless at an earlier date or
+``다시``: a committee re-formed that gathers (``모였다``) holds its meeting.
 
 The date is the date expression of the first lead sentence that names the step,
 skipping the date of the announcement (``…했다고 20일 밝혔다``); ``최근`` gives the
