@@ -38,6 +38,12 @@ from planwatch.records import EventFacts
 
 # A committee, as reports name it (also abbreviated: "4차산업혁명위", "특위", "TF").
 COMMITTEE = r"(?:위원회|추진위|특위|(?:혁명|자문)위(?![가-힣])|협의회|TF|전담\s?조직)"
+# A committee composed, told in the passive: not at an earlier date ("위원회는 지난 2022년 9월 꾸려졌으며")
+# nor again ("다시 짜였다"). Beside a meeting it describes the committee that meets, not its launch.
+COMPOSED = (
+    COMMITTEE + r"[’'”\"」)]?\s?(?:은|는|이|가)\s(?:(?!(?:19|20)\d{2}\s?년|지난|작년)[^.]){0,50}?(?<!다시\s)(?<!다시)"
+    r"(?:꾸려졌|꾸려진다|구성됐|구성되었|구성된다|짜였)"
+)
 # event type → trigger phrases (regex fragments), read in the head of the article.
 EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
     "mou": (r"업무\s?협약", r"협약(?:을|를)?\s?(?:체결|맺)", r"협약식", r"MOU", r"양해각서", r"맞손",
@@ -52,9 +58,7 @@ EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
         r"(?<!올해\s)(?<!올해)(?<!새해\s)(?<!\d년\s)(?<!\d회\s)첫\s?(?:번째\s?)?(?:전체\s?)?회의", r"닻(?:을)?\s?올", COMMITTEE + r"[’'”\"」)]?\s?(?:이|가)?\s?첫발",
         r"활동(?:을|에)?\s?(?:시작|들어가|돌입)", r"처음\s?(?:으로\s?)?모(?:였|여|인)", r"구성(?:을|이)?\s?(?:마쳤|마치고|완료|마무리)",
         COMMITTEE + r"[’'”\"」)]?\s?(?:을|를|이|가)?\s?(?:꾸려|꾸렸|꾸리고|꾸린다|새로\s?꾸|구성했|구성하고)",
-        # composed in the passive, not at an earlier date ("위원회는 지난 2022년 9월 꾸려졌으며") nor again ("다시")
-        COMMITTEE + r"[’'”\"」)]?\s?(?:은|는|이|가)\s(?:(?!(?:19|20)\d{2}\s?년|지난|작년)[^.]){0,50}?(?<!다시\s)(?<!다시)"
-        r"(?:꾸려졌|꾸려진다|구성됐|구성되었|구성된다|짜였)",
+        COMPOSED,
     ),
     "plan_kickoff": (
         r"착수", r"용역(?:을|를|에)?\s?(?:발주|공고|시작|들어가|돌입)", r"수립(?:에|을)?\s?(?:나선|나섰|나서|본격\s?착수|들어가|들어갔)",
@@ -64,7 +68,7 @@ EVENT_TRIGGERS: dict[str, tuple[str, ...]] = {
     "plan_final_report": (r"최종\s?보고", r"완료\s?보고", r"최종\s?결과\s?보고", r"용역\s?결과\s?보고회"),
     "plan_adopted": (
         r"(?:계획|플랜|로드맵|전략|청사진)[^.]{0,20}?(?:확정|의결|수립|발표|마련|완료|공표|공개|내놨|내놓|제시|승인|세웠|세워|고시|선포)"
-        r"(?:했|하였|됐|되었|하고|해|\s|$|\.|…|(?<=놨|웠)(?:다|고|으며))",
+        r"(?:했|하였|됐|되었|하고|해|\s|$|\.|…|(?<=놨|웠)(?:다|고|으며)|(?<=내놓)았)",
         r"최종\s?승인(?:했|하였|됐|되었|을\s?받|받|\s?(?:…|$))",
         r"(?:확정|의결)(?:했|하였|됐|되었)", r"수립\s?완료", r"심의[·\s]?의결", r"기본계획\s?확정", r"청사진(?:이|을)?\s?(?:나왔|내놨|공개|제시)",
         r"\d{1,2}\s?대\s?(?:추진\s?)?전략[^.]{0,6}(?:가동|추진|공개|발표)",
@@ -130,6 +134,7 @@ PLAN_CONTRACT = re.compile(r"(?:계획|전략|로드맵)\s?(?:수립\s?)?(?:연�
 # The year's informatization programme by its budget ("정보화사업 842개에 2,121억원"): the plan of the year.
 INFORMATIZATION_PROGRAMME = re.compile(r"정보화\s?(?:사업|예산|분야)[^.\n]{0,30}?\d[\d,.]*\s?(?:억|조)|\d[\d,.]*\s?(?:억|조)[^.\n]{0,20}?정보화\s?사업")
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in EVENT_TRIGGERS.items()}
+_LAUNCH_BESIDES_COMPOSED = [re.compile(p) for p in EVENT_TRIGGERS["committee_launch"] if p != COMPOSED]
 
 
 @lru_cache(maxsize=4096)
@@ -146,6 +151,15 @@ def event_types_in(text: str) -> frozenset[str]:
         if any(_fires(etype, m, text) for p in patterns for m in p.finditer(text)):
             found.add(etype)
     return frozenset(found)
+
+
+@lru_cache(maxsize=4096)
+def launch_only_composed(text: str) -> bool:
+    """Whether ``text`` tells a committee launch only by its composition (``위원회는 … 구성됐다``)."""
+    if "committee_launch" not in event_types_in(text):
+        return False
+    text = QUOTES.sub("", text)
+    return not any(_fires("committee_launch", m, text) for p in _LAUNCH_BESIDES_COMPOSED for m in p.finditer(text))
 
 
 def _fires(etype: str, m: re.Match[str], text: str) -> bool:
@@ -188,6 +202,10 @@ def classify_event(title: str, subtitle: str, lead: list[str]) -> str:
         found: set[str] = set()
         for text in zone:
             found |= event_types_in(text)
+        if {"committee_launch", "committee_meeting"} <= found and all(
+            launch_only_composed(t) for t in zone if "committee_launch" in event_types_in(t)
+        ):
+            found.discard("committee_launch")  # the composition of the committee that meets
         if not found:
             continue
         etype = _by_priority(found)

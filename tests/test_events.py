@@ -90,6 +90,7 @@ def test_two_steps_in_the_headline_the_leads_wins():
         ("한빛시, 3년간 AI 행정에 900억…‘AI 도시’ 만든다", "",
          ["인공지능을 행정 전반에 들이는 계획을 한빛시가 내놨다.", "시가 2일 공개한 계획은 3대 전략으로 짜였다."],
          "plan_adopted"),
+        ("한빛시, AI 도시 만든다", "", ["한빛시가 인공지능 산업 육성 계획을 내놓았다."], "plan_adopted"),
         ("한빛시 ‘스마트도시’ 청사진 확정…국토부 최종 승인", "",
          ["한빛시의 스마트도시계획(2026~2030년)을 국토교통부가 지난달 말 최종적으로 승인했다."], "plan_adopted"),
         # a plan only presented at a committee meeting the title names stays the meeting
@@ -101,6 +102,11 @@ def test_two_steps_in_the_headline_the_leads_wins():
          ["한빛군의 인공지능 위원회는 군수와 상공회의소 회장이 공동위원장을 맡는 체제로 꾸려졌다."], "committee_launch"),
         ("한빛구청장, 4차 산업혁명 자문위 꾸려", "",
          ["한빛구청장이 4차 산업혁명 자문위원회를 위촉했다.", "자문위원회는 각계 전문가 12명으로 꾸려진다."],
+         "committee_launch"),
+        # a committee's composition told beside its meeting describes the committee that meets
+        ("한빛시 AI위원회 정기회의", "",
+         ["한빛시 AI위원회가 12일 시청에서 정기회의를 열었다.", "위원회는 전문가 15명으로 구성됐다."], "committee_meeting"),
+        ("한빛시 AI위원회 출범", "", ["한빛시 AI위원회가 12일 출범했다.", "위원회는 전문가 15명으로 구성됐다."],
          "committee_launch"),
         # a committee composed at an earlier date, told as background of its meeting
         ("한빛구, 4차산업혁명 자문위원회서 추진 상황 점검", "",
