@@ -132,7 +132,10 @@ PLAN_REPORT_MEETING = re.compile(r"수립\s?(?:연구\s?)?(?:용역\s?)?보고�
 # A plan's research contract announced with no stage named ("…기본계획 수립 용역…10월까지"): the kickoff.
 PLAN_CONTRACT = re.compile(r"(?:계획|전략|로드맵)\s?(?:수립\s?)?(?:연구\s?)?용역(?!\s?(?:을|를|이|가|의)?\s?(?:결과|완료|마무리|끝))")
 # The year's informatization programme by its budget ("정보화사업 842개에 2,121억원"): the plan of the year.
-INFORMATIZATION_PROGRAMME = re.compile(r"정보화\s?(?:사업|예산|분야)[^.\n]{0,30}?\d[\d,.]*\s?(?:억|조)|\d[\d,.]*\s?(?:억|조)[^.\n]{0,20}?정보화\s?사업")
+# An amount starts where no digit stands before it and is read once (possessive): linear on runs of digits.
+INFORMATIZATION_PROGRAMME = re.compile(
+    r"정보화\s?(?:사업|예산|분야)[^.\n]{0,30}?(?<![\d,.])\d[\d,.]*+\s?(?:억|조)|(?<![\d,.])\d[\d,.]*+\s?(?:억|조)[^.\n]{0,20}?정보화\s?사업"
+)
 _COMPILED = {t: [re.compile(p) for p in ps] for t, ps in EVENT_TRIGGERS.items()}
 _LAUNCH_BESIDES_COMPOSED = [re.compile(p) for p in EVENT_TRIGGERS["committee_launch"] if p != COMPOSED]
 
