@@ -17,8 +17,9 @@ contract announced without a stage (``…기본계획 수립 용역…10월까�
 up a plan by its counts, or the year's 정보화사업 by its budget, without naming a step
 reports the plan. A plan only presented (``계획을 내놨다``) at a committee meeting the
 headline names stays that meeting unless it is decided (확정, 의결, 승인). A committee
-composed in the passive (``위원회는 … 꾸려졌다``) is launched, unless at an earlier date or
-``다시``: a committee re-formed that gathers (``모였다``) holds its meeting.
+composed in the passive (``위원회는 … 꾸려졌다``) is launched, unless at an earlier date,
+``다시``, or beside its meeting (then it describes the committee that meets): a committee
+re-formed that gathers (``모였다``) holds its meeting.
 
 The date is the date expression of the first lead sentence that names the step,
 skipping the date of the announcement (``…했다고 20일 밝혔다``); ``최근`` gives the
