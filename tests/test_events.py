@@ -87,21 +87,21 @@ def test_two_steps_in_the_headline_the_leads_wins():
     "title, subtitle, lead, expected",
     [
         # a plan presented with a past verb that ends the sentence, or approved by the ministry
-        ("한빛시, 3년간 AI 행정에 900억…‘AI 도시’ 만든다", "",
-         ["인공지능을 행정 전반에 들이는 계획을 한빛시가 내놨다.", "시가 2일 공개한 계획은 3대 전략으로 짜였다."],
+        ("한빛시, 행정에 AI 들인다", "",
+         ["한빛시가 행정에 인공지능을 쓰는 계획을 내놨다.", "계획은 세 갈래로 나뉜다."],
          "plan_adopted"),
         ("한빛시, AI 도시 만든다", "", ["한빛시가 인공지능 산업 육성 계획을 내놓았다."], "plan_adopted"),
         ("한빛시 ‘스마트도시’ 청사진 확정…국토부 최종 승인", "",
          ["한빛시의 스마트도시계획(2026~2030년)을 국토교통부가 지난달 말 최종적으로 승인했다."], "plan_adopted"),
         # a plan only presented at a committee meeting the title names stays the meeting
-        ("한빛시, 데이터 도시 속도…데이터위원회 열어", "3일 위원회서 올해 사업계획 심의",
-         ["한빛시가 데이터 도시를 만들어 가기 위한 계획을 내놨다.", "시는 3일 데이터위원회를 열고 올해 사업계획을 다뤘다."],
+        ("한빛시 데이터위원회 열어 올해 사업 심의", "",
+         ["한빛시가 데이터 행정을 넓히는 계획을 내놨다.", "시는 3일 데이터위원회를 열고 올해 사업계획을 다뤘다."],
          "committee_meeting"),
         # a committee composed, told in the passive or with an abbreviated name
-        ("한빛군 인공지능 위원회, 산·학·연 21명으로 진용", "",
-         ["한빛군의 인공지능 위원회는 군수와 상공회의소 회장이 공동위원장을 맡는 체제로 꾸려졌다."], "committee_launch"),
-        ("한빛구청장, 4차 산업혁명 자문위 꾸려", "",
-         ["한빛구청장이 4차 산업혁명 자문위원회를 위촉했다.", "자문위원회는 각계 전문가 12명으로 꾸려진다."],
+        ("한빛군 인공지능 위원회 모습 갖춰", "",
+         ["한빛군 인공지능 위원회는 군수를 위원장으로 대학과 기업 인사들이 함께하는 모임으로 꾸려졌다."], "committee_launch"),
+        ("한빛구, 스마트도시 자문위 꾸려", "",
+         ["한빛구가 대학·기업 인사로 스마트도시 자문위원회를 위촉했다."],
          "committee_launch"),
         # a committee's composition told beside its meeting describes the committee that meets
         ("한빛시 AI위원회 정기회의", "",
@@ -115,20 +115,18 @@ def test_two_steps_in_the_headline_the_leads_wins():
          "committee_meeting"),
         # a committee re-formed with new members that gathers is its meeting; its first gathering its launch
         ("한빛시 4차산업혁명추진위원회 새 진용", "",
-         ["한빛시 ‘4차산업혁명추진위원회’가 5일 새 위원들과 함께 시청 회의실에 모였다.",
-          "2018년 발족한 추진위는 위원 임기가 끝나 전문가 17명으로 다시 꾸려졌다."], "committee_meeting"),
+         ["한빛시 인공지능추진위원회가 5일 시청 회의실에 모였다.",
+          "위원 임기가 끝나 추진위는 17명으로 다시 꾸려졌다."], "committee_meeting"),
         ("한빛시의회 스마트도시 특위 지도부 선출", "",
          ["한빛시의회에 꾸려진 스마트도시 특별위원회가 3일 처음 모여 위원장을 정했다."], "committee_launch"),
         # a plan's research contract announced without a stage: the kickoff
-        ("한빛시, 제3차 정보화 기본계획 수립 용역…9월까지 4개월간", "",
-         ["한빛시가 진행하는 정보화 기본계획 수립 용역은 5월부터 9월까지 이어진다."], "plan_kickoff"),
+        ("한빛시, 제3차 정보화 기본계획 수립 용역…9월까지 4개월간", "", ["용역 기간은 넉 달이다."], "plan_kickoff"),
         # an agreement told by its document or named as a noun in the headline
         ("한빛시·연구원, 스마트도시 조성 협약", "",
-         ["세 기관은 9일 시청에 모여 스마트도시 조성에 서로 힘을 모으기로 하고 협약서에 서명했다."], "mou"),
+         ["두 기관 대표가 9일 협약서에 서명했다."], "mou"),
         ("한빛군, 연구원과 스마트도시 구축 협약…데이터 공유", "", ["군과 연구원은 데이터를 함께 쓰기로 했다."], "mou"),
         # the year's informatization programme told by its budget
-        ("한빛시, 정보화사업 312개에 640억원…인공지능 먼저 들인다", "",
-         ["올해 한빛시 정보화 예산의 열쇠말은 인공지능이다."], "plan_adopted"),
+        ("한빛시 올해 정보화사업 312개에 640억원", "", ["시는 인공지능과 클라우드 사업을 늘린다."], "plan_adopted"),
     ],
 )
 def test_event_classes_of_real_reporting(title, subtitle, lead, expected):

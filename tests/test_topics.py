@@ -132,9 +132,9 @@ def test_an_informatization_plan_is_relevant_and_keeps_its_family():
 
 def test_a_data_committee_meeting_on_its_plan_is_relevant_under_its_full_name():
     ex = extract_plan(article(
-        "청주시, 데이터로 일하는 도시 속도…빅데이터위원회 열어",
-        "청주시가 데이터를 토대로 한 도시를 만들어 가기 위한 계획을 내놨다.",
-        "시는 14일 시청에서 빅데이터위원회를 열고 올해 빅데이터 시행계획을 심의했다.",
+        "청주시 빅데이터위원회 열어 올해 사업 심의",
+        "청주시가 데이터 행정을 넓히는 계획을 내놨다.",
+        "시는 14일 시청에서 빅데이터위원회를 열고 빅데이터 시행계획을 심의했다.",
     ))
     assert ex.relevance.relevant, ex.relevance.reasons
     assert ex.event is not None and ex.event.type == "committee_meeting"
