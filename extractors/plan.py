@@ -44,7 +44,7 @@ from extractors.topics import TopicVocabulary, default_vocabulary
 from extractors.vision import find_vision
 from planwatch.records import Article, Extraction, PlanFacts
 
-TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|데이터|지능정보|[가-힣]{0,4}정보화)"
+TOPIC = r"(?:제?4차\s?산업\s?혁명|4차\s?산업|4IR|스마트\s?(?:도시|시티)|디지털\s?(?:대)?\s?전환|디지털|인공지능|AI|(?:빅\s?)?데이터|지능정보|[가-힣]{0,4}정보화)"
 # The short names of the 광역 governments, printed in front of a plan's name ("충남 …", "전북 …").
 REGION_SHORT = r"(?:서울|부산|대구|인천|광주|대전|울산|세종|경기|강원|충북|충남|전북|전남|경북|경남|제주)"
 MAIN_PLAN_WORD = re.compile(r"(?:종합계획|기본계획|마스터\s?플랜|스마트\s?도시\s?계획|중장기\s?계획|발전계획)$")

@@ -2,7 +2,7 @@
 
 A *family* is a kind of local plan the project watches (domain.md, "Scope"): ``4ir``
 (4차 산업혁명), ``smart_city`` (스마트도시), ``digital`` (디지털 전환), ``ai`` (인공지능)
-and ``informatization`` (정보화, 지능정보화, 데이터 기반 행정). Each has a list of
+and ``informatization`` (정보화, 지능정보화, 데이터 기반 행정, a data plan or committee). Each has a list of
 *terms*, plain words as a reader would write them; a user adds terms of their own or
 whole families of their own in the ``[topics]`` section of planwatch.toml, and may watch
 only some families. The configuration reaches the extractors as a ``TopicVocabulary``,
@@ -30,7 +30,9 @@ DEFAULT_TERMS: dict[str, tuple[str, ...]] = {
     "digital": ("디지털 전환", "디지털 대전환", "디지털 혁신", "디지털플랫폼", "디지털 트랜스포메이션", "디지털 뉴딜", "DX",
                 "스마트 행정"),
     "ai": ("인공지능", "AI"),
-    "informatization": ("정보화", "지능정보", "데이터 기반 행정", "데이터 활용 기본계획"),
+    # a government's data plans and its data committee (also 빅데이터 …: a term matches inside a word)
+    "informatization": ("정보화", "지능정보", "데이터 기반 행정", "데이터 활용 기본계획", "데이터 기본계획",
+                        "데이터 시행계획", "데이터 종합계획", "데이터 위원회"),
 }
 
 _SPACE = re.compile(r"\s+")

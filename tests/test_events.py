@@ -81,3 +81,58 @@ def test_an_earlier_month_dates_background_only_in_a_relative_clause():
 def test_two_steps_in_the_headline_the_leads_wins():
     lead = ["시는 20일 4차산업혁명 종합계획 수립 용역에 착수했다.", "시는 이날 위원회도 출범시켰다."]
     assert classify_event("한빛시 4차산업혁명위원회 출범…종합계획 용역 착수", "", lead) == "plan_kickoff"
+
+
+@pytest.mark.parametrize(
+    "title, subtitle, lead, expected",
+    [
+        # a plan presented with a past verb that ends the sentence, or approved by the ministry
+        ("한빛시, 행정에 AI 들인다", "",
+         ["한빛시가 행정에 인공지능을 쓰는 계획을 내놨다.", "계획은 세 갈래로 나뉜다."],
+         "plan_adopted"),
+        ("한빛시, AI 도시 만든다", "", ["한빛시가 인공지능 산업 육성 계획을 내놓았다."], "plan_adopted"),
+        ("한빛시 ‘스마트도시’ 청사진 확정…국토부 최종 승인", "",
+         ["한빛시의 스마트도시계획(2026~2030년)을 국토교통부가 지난달 말 최종적으로 승인했다."], "plan_adopted"),
+        # a plan only presented at a committee meeting the title names stays the meeting
+        ("한빛시 데이터위원회 열어 올해 사업 심의", "",
+         ["한빛시가 데이터 행정을 넓히는 계획을 내놨다.", "시는 3일 데이터위원회를 열고 올해 사업계획을 다뤘다."],
+         "committee_meeting"),
+        # a committee composed, told in the passive or with an abbreviated name
+        ("한빛군 인공지능 위원회 모습 갖춰", "",
+         ["한빛군 인공지능 위원회는 군수를 위원장으로 대학과 기업 인사들이 함께하는 모임으로 꾸려졌다."], "committee_launch"),
+        ("한빛구, 스마트도시 자문위 꾸려", "",
+         ["한빛구가 대학·기업 인사로 스마트도시 자문위원회를 위촉했다."],
+         "committee_launch"),
+        # a committee's composition told beside its meeting describes the committee that meets
+        ("한빛시 AI위원회 정기회의", "",
+         ["한빛시 AI위원회가 12일 시청에서 정기회의를 열었다.", "위원회는 전문가 15명으로 구성됐다."], "committee_meeting"),
+        ("한빛시 AI위원회 출범", "", ["한빛시 AI위원회가 12일 출범했다.", "위원회는 전문가 15명으로 구성됐다."],
+         "committee_launch"),
+        # a committee composed at an earlier date, told as background of its meeting
+        ("한빛구, 4차산업혁명 자문위원회서 추진 상황 점검", "",
+         ["한빛구는 23일 구청에서 ‘제2차 4차산업혁명 자문위원회 회의’를 가졌다고 24일 밝혔다.",
+          "자문위원회는 공약사업을 뒷받침하기 위해 지난 2022년 9월 꾸려졌으며, 그동안 정책 자문을 해 왔다."],
+         "committee_meeting"),
+        # a committee re-formed with new members that gathers is its meeting; its first gathering its launch
+        ("한빛시 4차산업혁명추진위원회 새 진용", "",
+         ["한빛시 인공지능추진위원회가 5일 시청 회의실에 모였다.",
+          "위원 임기가 끝나 추진위는 17명으로 다시 꾸려졌다."], "committee_meeting"),
+        ("한빛시의회 스마트도시 특위 지도부 선출", "",
+         ["한빛시의회에 꾸려진 스마트도시 특별위원회가 3일 처음 모여 위원장을 정했다."], "committee_launch"),
+        # a plan's research contract announced without a stage: the kickoff
+        ("한빛시, 제3차 정보화 기본계획 수립 용역…9월까지 4개월간", "", ["용역 기간은 넉 달이다."], "plan_kickoff"),
+        # an agreement told by its document or named as a noun in the headline
+        ("한빛시·연구원, 스마트도시 조성 협약", "",
+         ["두 기관 대표가 9일 협약서에 서명했다."], "mou"),
+        ("한빛군, 연구원과 스마트도시 구축 협약…데이터 공유", "", ["군과 연구원은 데이터를 함께 쓰기로 했다."], "mou"),
+        # the year's informatization programme told by its budget
+        ("한빛시 올해 정보화사업 312개에 640억원", "", ["시는 인공지능과 클라우드 사업을 늘린다."], "plan_adopted"),
+    ],
+)
+def test_event_classes_of_real_reporting(title, subtitle, lead, expected):
+    assert classify_event(title, subtitle, lead) == expected
+
+
+def test_a_research_contract_that_ends_is_not_the_kickoff():
+    assert classify_event("한빛시, 정보화 기본계획 수립 용역을 마무리", "", ["시는 용역 결과를 정리하고 있다."]) != "plan_kickoff"
+    assert classify_event("한빛시, 스마트도시계획 수립 용역 결과 공유", "", ["시는 시민에게 결과를 알렸다."]) != "plan_kickoff"

@@ -34,6 +34,8 @@ def test_spacing_and_width_variants_name_the_same_family(text):
     ("인공지능(AI) 산업 육성 계획", "ai"),
     ("지역정보화 기본계획", "informatization"),
     ("데이터기반행정 활성화 기본계획", "informatization"),
+    ("빅데이터 시행계획", "informatization"),
+    ("빅데이터위원회", "informatization"),
 ])
 def test_each_family_is_recognized(text, family):
     assert default_vocabulary().first_family(text) == family
@@ -126,6 +128,18 @@ def test_an_informatization_plan_is_relevant_and_keeps_its_family():
     assert ex.relevance.relevant, ex.relevance.reasons
     assert ex.plan is not None and ex.plan.family == "informatization"
     assert "topic:informatization" in ex.relevance.reasons
+
+
+def test_a_data_committee_meeting_on_its_plan_is_relevant_under_its_full_name():
+    ex = extract_plan(article(
+        "청주시 빅데이터위원회 열어 올해 사업 심의",
+        "청주시가 데이터 행정을 넓히는 계획을 내놨다.",
+        "시는 14일 시청에서 빅데이터위원회를 열고 빅데이터 시행계획을 심의했다.",
+    ))
+    assert ex.relevance.relevant, ex.relevance.reasons
+    assert ex.event is not None and ex.event.type == "committee_meeting"
+    assert ex.plan is not None and ex.plan.family == "informatization"
+    assert ex.plan.title is not None and "빅데이터 시행계획" in ex.plan.title
 
 
 def test_an_unwatched_family_is_not_relevant_and_says_why():
