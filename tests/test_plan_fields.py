@@ -82,6 +82,15 @@ def test_period_only_as_stated(title, text, expected):
         (["위원회 출범", "위원회는 위원 25명 이내로 구성한다."], None),
         (["위원회 회의", "회의에는 위원 등 30여 명이 참석했다."], None),
         (["위원회 회의", "이날 회의에는 위원 12명이 참석했다."], None),
+        # composition with an adverb before its verb
+        (["위원회 새 진용", "임기가 끝나면서 위원회는 산·학·연 전문가 21명으로 다시 꾸려졌고, 2년간 활동한다."], 21),
+        # the members described by a relative clause
+        (["특별위 회의", "특별위는 데이터·인공지능 등에 밝은 전문가 24명이 모인 기구다."], 24),
+        # the members as the subject, the total as the predicate
+        (["자문위원회 위촉식", "위원은 산업계·학계·유관기관에서 고루 뽑은 17명이다."], 17),
+        # one kind of member among others named: not the total
+        (["위원회 출범", "부지사와 두 도의원, 민간 전문가 12명 등이 위원으로 참여한다."], None),
+        (["위원회 출범", "공동위원장에 부지사가 올랐고, 두 도의원과 민간 전문가 25명도 위원으로 합류했다."], None),
     ],
 )
 def test_committee_size_is_a_stated_total(sentences, expected):
