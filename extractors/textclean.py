@@ -28,7 +28,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from extractors.dates import PRINTED_DATE_TIME, outlet_stamp_date, parse_printed_date, printed_date_line, printed_dates
+from extractors.dates import (
+    PRINTED_DATE_TIME,
+    outlet_stamp_date,
+    parse_printed_date,
+    printed_date_line,
+    printed_dates,
+)
 from extractors.outlets import is_outlet_name, outlet_for_domain, outlet_from_copyright, outlet_from_email
 
 # ---------------------------------------------------------------------------
