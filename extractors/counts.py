@@ -18,7 +18,8 @@ their word is not in the table. Counts right after the national government or a 
 (``정부가 발표한 10대 과제``, ``120대 국정과제``) are not the local plan's; counts after
 ``이미``/``앞서``/``기존`` … are the previous state. Fields, goals and themes are never counted, even
 beside counts of tasks (``8개 분야 18개 추진과제``: 18 tasks; ``5대 전략목표``: goals). Counts of
-work already under way (``실국별로 진행 중인 50개 실천과제``) are not the plan's either.
+work already under way (``실국별로 진행 중인 50개 실천과제``) are not the plan's either; a plan under
+way told with its strategies (``추진 중인 5대 전략 20개 과제``) keeps them.
 
 Numbers may be written as Korean words before a counter (``세 가지 핵심 전략``), and a count
 told after its word may carry its breakdown in brackets (``추진할 과제는 45개(행정 3개·…)다``).
@@ -117,7 +118,8 @@ def _count_groups(text: str) -> tuple[CountGroup, ...]:
     groups.sort(key=lambda g: g.start)
     for g in groups:
         before = text[max(0, g.start - 40):g.start]
-        if NATIONAL_BEFORE.search(before[-15:]) or UNDER_WAY_BEFORE.search(before):
+        under_way = "strategies" not in g.values and UNDER_WAY_BEFORE.search(before) is not None
+        if NATIONAL_BEFORE.search(before[-15:]) or under_way:
             g.values.clear()  # "정부가 발표한 10대 과제", "진행 중인 50개 과제": not this plan's
     _mark_previous(text, groups)
     return tuple(g for g in groups if g.values)

@@ -120,3 +120,5 @@ def test_work_under_way_is_not_the_plans(text):
 def test_a_plan_under_way_keeps_its_counts():
     counts, _ = plan_counts(["현재 추진 중인 스마트도시 기본계획은 3대 전략 12개 과제로 짜였다."])
     assert counts == Counts(3, 12)
+    counts, _ = plan_counts(["시가 추진 중인 5대 전략 20개 과제를 점검했다."])
+    assert counts == Counts(5, 20)
