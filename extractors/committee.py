@@ -4,9 +4,11 @@ The name is the first ``…위원회`` (or ``…대응추진단``, ``…추진�
 4차 산업혁명, 스마트도시, 디지털, AI, 데이터 or 정보화, with the government's name kept
 when the text puts it in front. The size is only a stated member total: a total
 (``모두 15명``), a statement of composition (``전문가 13명으로 구성``, ``35명으로 꾸린``,
-``위원 19명``) or a headline's ``…위원회 … 15명``; never attendance (``10명이 참석``), an
+``19명으로 다시 꾸려졌고``, ``전문가 30명이 모인 기구``, ``위원 19명``), the members as subject and the
+total as predicate (``위원은 … 고루 뽑은 15명이다``) or a headline's ``…위원회 … 15명``; never attendance (``10명이 참석``), an
 approximate or bounded figure (``20여 명``, ``25명 이내``), nor one part of a list one
-would have to add up (``당연직 3명과 … 민간 전문가 10명``).
+would have to add up (``당연직 3명과 … 민간 전문가 10명``), nor one kind of member listed beside others
+(``…의원, 민간 전문가 10명 등이``, ``…의원과 민간 전문가 30명도``).
 Chairs come from ``A 시장과 B 총장을 공동위원장으로``, ``위원장은 A``, ``A(공동위원장)``.
 """
 
@@ -25,9 +27,18 @@ COMMITTEE_NAME = re.compile(
 TOTAL = re.compile(r"(?:총|모두|전체)\s?(?P<n>[1-9]\d{0,2})\s?명(?!\s?(?:이|가)?\s?참석)")
 # Composition told by its verb: no other word is needed in the sentence.
 COMPOSED = re.compile(
-    r"(?P<n>[1-9]\d{0,2})\s?(?:명|인)(?:으로|이|을|를)\s?(?:위원으로\s?)?(?:구성|꾸려|꾸린|꾸렸|짜였|짜인|이뤄|이루어|위촉|출범)"
-    r"|(?P<n2>[1-9]\d{0,2})\s?명이\s?(?:함께하는|참여하는|활동하는)\s?[^.]{0,20}?(?:기구|위원회|협의체|조직|추진단)"
+    r"(?P<n>[1-9]\d{0,2})\s?(?:명|인)(?:으로|이|을|를)\s?(?:위원으로\s?)?(?:(?:다시|새로|새롭게|새롭게\s?다시)\s?)?"
+    r"(?:구성|꾸려|꾸린|꾸렸|짜였|짜인|이뤄|이루어|위촉|출범)"
+    r"|(?P<n2>[1-9]\d{0,2})\s?명이\s?(?:함께하는|참여하는|활동하는|모인|모여\s?만든)\s?[^.]{0,20}?(?:기구|위원회|협의체|조직|추진단)"
 )
+# The members as the subject, the total as the predicate: "위원은 … 고루 뽑은 15명이다".
+STATED_AS = re.compile(
+    r"(?:위원회|위원|위원진|구성원|전체\s?인원|인원)(?:은|는)\s[^.\d]{0,50}?(?<![\d.])(?P<n>[1-9]\d{0,2})\s?명"
+    r"(?:이다|이며|이고|으로\s?(?:구성|이뤄|꾸려))"
+)
+# One entry of a list of members: "…의원, 민간 전문가 10명 등이", "…의원과 민간 전문가 30명도".
+LIST_ENTRY_BEFORE = re.compile(r"(?:,|과|와|및)\s?(?:민간\s?|외부\s?|각계\s?)?(?:전문가|위원|인사)\s?$")
+LIST_ENTRY_AFTER = re.compile(r"^\s?(?:명|인)\s?(?:등(?:이|을|으로|도)?|도)(?![가-힣])")
 # Composition, not attendance.
 SIZE_RULES: tuple[re.Pattern[str], ...] = (
     re.compile(r"(?:위원|전문가|민간위원|위원들)\s?(?:총\s?)?(?P<n>[1-9]\d{0,2})\s?(?:명|인)(?!\s?(?:이|가)?\s?참석)(?!\w{0,20}\s?참석)"),
@@ -36,7 +47,7 @@ SIZE_RULES: tuple[re.Pattern[str], ...] = (
 # Not a member total: approximate or bounded figures.
 NOT_A_TOTAL_AFTER = re.compile(r"^\s?(?:이내|내외|안팎|정도|가량|미만|이하|이상)")
 # Another head count next to this one: a part of the committee ("당연직 3명과 … 민간 전문가 10명").
-HEAD_COUNT = re.compile(r"(?<!\d)[1-9]\d{0,2}\s?(?:명|인)(?![가-힣])|(?<!\d)[1-9]\d{0,2}\s?(?:명|인)(?=[이가과와에의을는도])")
+HEAD_COUNT = re.compile(r"(?<!\d)[1-9]\d{0,2}\s?(?:명|인)(?![가-힣])|(?<!\d)[1-9]\d{0,2}\s?(?:명|인)(?=[이가과와에의을는도으])")
 PART_BEFORE = re.compile(r"[1-9]\d{0,2}\s?(?:명|인)\s?(?:과|와|에|,|및|이고|이며)[^.]{0,25}$")
 PART_AFTER = re.compile(r"^\s?(?:명|인)\s?(?:과|와|에|,|및|이고|이며)\s?[^.]{0,30}?[1-9]\d{0,2}\s?(?:명|인)")
 ATTENDANCE = re.compile(r"참석|참여했|모였|자리했|함께했")
@@ -82,6 +93,10 @@ def _size(sentences: list[str]) -> int | None:
             group = "n" if m.group("n") else "n2"
             if _is_total(s, m, group) and not _is_part(s, m, group):
                 return int(m.group(group))
+    for s in sentences:
+        for m in STATED_AS.finditer(s):
+            if _is_total(s, m, "n") and not _is_part(s, m, "n"):
+                return int(m.group("n"))
     if sentences and "위원회" in sentences[0]:
         title_counts = list(re.finditer(r"(?<!\d)(?P<n>[1-9]\d{0,2})\s?명", sentences[0]))
         if len(title_counts) == 1 and _is_total(sentences[0], title_counts[0], "n"):
@@ -91,7 +106,7 @@ def _size(sentences: list[str]) -> int | None:
             continue
         for rule in SIZE_RULES:
             for m in rule.finditer(s):
-                if _is_total(s, m, "n") and len(HEAD_COUNT.findall(s)) == 1:
+                if _is_total(s, m, "n") and len(HEAD_COUNT.findall(s)) == 1 and not _is_list_entry(s, m):
                     return int(m.group("n"))
     return None
 
@@ -101,6 +116,12 @@ def _is_total(s: str, m: re.Match[str], group: str) -> bool:
     if ATTENDANCE.search(tail) or "여" in s[m.start(group):m.end(group) + 2]:
         return False
     return not NOT_A_TOTAL_AFTER.match(s[m.end(group):].lstrip("명인 "))
+
+
+def _is_list_entry(s: str, m: re.Match[str]) -> bool:
+    """The figure counts one kind of member among others named in the sentence: not the total."""
+    before = s[max(0, m.start("n") - 20):m.start("n")]
+    return bool(LIST_ENTRY_AFTER.match(s[m.end("n"):]) or LIST_ENTRY_BEFORE.search(before))
 
 
 def _is_part(s: str, m: re.Match[str], group: str) -> bool:

@@ -16,8 +16,13 @@ the new one.
 Numbers of other things (``5대 특화산업``, ``4단계``, ``7개 기관``) are not counts:
 their word is not in the table. Counts right after the national government or a ministry
 (``정부가 발표한 10대 과제``, ``120대 국정과제``) are not the local plan's; counts after
-``이미``/``앞서``/``기존`` … are the previous state. ``분야`` counts as strategies only inside a group
-with tasks (``3개 분야 12개 과제``), never alone (``4개 분야`` of an agreement).
+``이미``/``앞서``/``기존`` … are the previous state. Fields, goals and themes are never counted, even
+beside counts of tasks (``8개 분야 18개 추진과제``: 18 tasks; ``5대 전략목표``: goals). Counts of
+work already under way (``실국별로 진행 중인 50개 실천과제``) are not the plan's either; a plan under
+way told with its strategies (``추진 중인 5대 전략 20개 과제``) keeps them.
+
+Numbers may be written as Korean words before a counter (``세 가지 핵심 전략``), and a count
+told after its word may carry its breakdown in brackets (``추진할 과제는 45개(행정 3개·…)다``).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from planwatch.records import Counts
 # field ← the words Korean plans use for it (longest first within the regex).
 COUNT_WORDS: dict[str, tuple[str, ...]] = {
     "strategies": (
-        "전략방향", "전략 방향", "추진전략", "추진 전략", "핵심전략", "발전전략", "전략목표", "추진정책", "정책", "전략",
+        "전략방향", "전략 방향", "추진전략", "추진 전략", "핵심전략", "발전전략", "추진정책", "정책", "전략",
     ),
     "tasks": (
         "전략과제", "추진과제", "중점과제", "중점추진과제", "핵심과제", "정책과제", "대표과제", "이행과제", "단위과제", "과제",
@@ -40,7 +45,6 @@ COUNT_WORDS: dict[str, tuple[str, ...]] = {
         "세부추진과제", "세부실행과제", "실행과제", "세부과제", "실천과제", "세부실천과제",
     ),
     "projects": ("세부사업", "세부 사업", "단위사업", "핵심사업", "세부 프로젝트", "프로젝트", "사업"),
-    "areas": ("분야", "영역"),
 }
 # What may follow the count word: a particle, or nothing Korean.
 AFTER_WORD = r"(?=(?:은|는|이|가|을|를|의|에|에는|와|과|로|으로|도|으로는|에서|별|등|만|다|였다|이다|이며|였으나|였던)?(?![가-힣]))"
@@ -49,8 +53,13 @@ _WORD_TO_FIELD = {w.replace(" ", ""): f for f, words in COUNT_WORDS.items() for 
 _WORD_RE = "|".join(r"\s?".join(map(re.escape, w)) for w in sorted(_WORD_TO_FIELD, key=len, reverse=True))
 # One to three digits, not starting with 0: "0대 과제" is debris, never a plan's count. A counter
 # may be followed by a word saying what kind ("208개 정보화 사업", "9개 중점 추진과제").
+# Two to ten written as words need their counter: "세 가지 핵심 전략", "네 개 과제" ("한 방향" is no count).
+KOREAN_NUMBERS = {"두": 2, "세": 3, "네": 4, "다섯": 5, "여섯": 6, "일곱": 7, "여덟": 8, "아홉": 9, "열": 10}
+_KOREAN_NUMBER = "(?<![가-힣])(?P<kn>" + "|".join(sorted(KOREAN_NUMBERS, key=len, reverse=True)) + ")"
+_KIND = r"(?:(?!국정|국가|정부|공약)(?P<kind>[가-힣]{2,4}(?<!별))\s?)??"
 COUNT = re.compile(
-    r"(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:(?:개|대|가지)\s?(?:(?!국정|국가|정부|공약)(?P<kind>[가-힣]{2,4}(?<!별))\s?)??)?(?P<word>"
+    r"(?:(?<![\d.])(?P<n>[1-9]\d{0,2})\s?(?:(?:개|대|가지)\s?" + _KIND + r")?"
+    + r"|" + _KOREAN_NUMBER + r"\s?(?:가지|개)\s?" + _KIND.replace("kind", "kind2") + r")(?P<word>"
     + _WORD_RE
     + r")"
     + AFTER_WORD
@@ -58,9 +67,12 @@ COUNT = re.compile(
 )
 # The count told after its word: "추진 전략은 9가지로", "과제는 모두 12개다".
 COUNT_AFTER = re.compile(
-    r"(?<![가-힣])(?P<word>" + _WORD_RE + r")(?:은|는|이|가)\s?(?:총\s?|모두\s?)?(?P<n>[1-9]\d{0,2})\s?(?:개|가지)"
-    r"(?P<particle>로|으로|이다|다|이며|이고|에\s?달|,)(?![가-힣])"
+    r"(?<![가-힣])(?P<word>" + _WORD_RE + r")(?:은|는|이|가)\s?(?:총\s?|모두\s?)?"
+    r"(?:(?P<n>[1-9]\d{0,2})|(?P<kn>" + "|".join(sorted(KOREAN_NUMBERS, key=len, reverse=True)) + r")\s)\s?(?:개|가지)"
+    r"(?:\s?\([^()\n]{1,80}\))?(?P<particle>로|으로|이다|다|이며|이고|에\s?달|,)(?![가-힣])"
 )
+# Work already under way: "실국별로 진행 중인 … 50개 실천과제", "진행 중인 AI 기반 사업은 38개 과제".
+UNDER_WAY_BEFORE = re.compile(r"(?:진행|추진|운영|시행)\s?(?:중인|하고\s?있는)(?:(?!계획|플랜|로드맵)[^.!?\n]){0,25}$")
 # A national plan's counts: the government or a ministry right before them.
 NATIONAL_BEFORE = re.compile(
     r"(?:정부|국가|과학기술정보통신부|과기정통부|국토교통부|국토부|행정안전부|행안부|산업통상자원부|산업부)"
@@ -94,7 +106,7 @@ def _count_groups(text: str) -> tuple[CountGroup, ...]:
     groups: list[CountGroup] = []
     for m in COUNT.finditer(text):
         field_name = _WORD_TO_FIELD["".join(m.group("word").split())]
-        n = int(m.group("n"))
+        n = _number(m)
         last = groups[-1] if groups else None
         if last is not None and field_name not in last.values and GROUP_GLUE.match(text[last.end:m.start()]):
             last.values[field_name] = n
@@ -102,21 +114,30 @@ def _count_groups(text: str) -> tuple[CountGroup, ...]:
             last.particle = m.group("particle")
         else:
             groups.append(CountGroup(m.start(), m.end("word"), {field_name: n}, m.group("particle")))
-    if not groups:
-        groups = [CountGroup(m.start(), m.end(), {_WORD_TO_FIELD["".join(m.group("word").split())]: int(m.group("n"))})
-                  for m in COUNT_AFTER.finditer(text)]
+    groups += _counts_after_word(text, groups)
+    groups.sort(key=lambda g: g.start)
     for g in groups:
-        _settle_areas(g)
-        if NATIONAL_BEFORE.search(text[max(0, g.start - 15):g.start]):
-            g.values.clear()  # "정부가 발표한 10대 과제": the national plan's, not this one's
+        before = text[max(0, g.start - 40):g.start]
+        under_way = "strategies" not in g.values and UNDER_WAY_BEFORE.search(before) is not None
+        if NATIONAL_BEFORE.search(before[-15:]) or under_way:
+            g.values.clear()  # "정부가 발표한 10대 과제", "진행 중인 50개 과제": not this plan's
     _mark_previous(text, groups)
     return tuple(g for g in groups if g.values)
 
 
-def _settle_areas(group: CountGroup) -> None:
-    areas = group.values.pop("areas", None)
-    if areas is not None and "strategies" not in group.values and len(group.values) >= 1:
-        group.values["strategies"] = areas
+def _number(m: re.Match[str]) -> int:
+    return KOREAN_NUMBERS[m.group("kn")] if m.group("kn") else int(m.group("n"))
+
+
+def _counts_after_word(text: str, groups: list[CountGroup]) -> list[CountGroup]:
+    """Counts told after their word ("과제는 45개다"), where no count told before its word stands."""
+    taken = [(g.start, g.end) for g in groups]
+    out = []
+    for m in COUNT_AFTER.finditer(text):
+        if any(m.start() < end and start < m.end() for start, end in taken):
+            continue
+        out.append(CountGroup(m.start(), m.end(), {_WORD_TO_FIELD["".join(m.group("word").split())]: _number(m)}))
+    return out
 
 
 def _mark_previous(text: str, groups: list[CountGroup]) -> None:

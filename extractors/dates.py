@@ -167,7 +167,8 @@ def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
 # "기사등록 …", "2023년 02월 20일(월) 11:25", "김다온 기자 | 기사입력 2024/09/04 [15:48]",
 # "- 경남 / 배하율 기자 / 2024-05-13 05:37:26", "2020-08-28 16면", "승인 2019년 10월 20일
 # 18시 06분 | 지면게재일 2019년 10월 21일 월요일 5면". A date inside a sentence or a photo
-# caption ("청사 전경. 2023.10.01.", "[사진=충남도의회] 2020.11.18") is not such a line.
+# caption ("청사 전경. 2023.10.01.", "[사진=충남도의회] 2020.11.18") is not such a line; the outlet's
+# own stamp closing a caption ("ⓒ한빛일보 2018.6.5") is read only when the page prints no date line.
 
 PRINTED_DATE_TIME = re.compile(
     r"(?P<y>(?:19|20)\d{2})\s?[-./년]\s?(?P<m>\d{1,2})\s?[-./월]\s?(?P<d>\d{1,2})\s?일?\.?"
@@ -191,6 +192,24 @@ DATE_LINE_REST = re.compile(r"^[\s:|\[\](),.·•/\-–가-힣A-Za-z]*$")
 SENTENCE_END = re.compile(r"(?:다|요|니다)\s?[.!?]?\s*$")
 DATE_LINE_MAX_CHARS = 100
 DATE_LINE_MAX_REST_LETTERS = 24
+
+
+# The outlet's own stamp closing a photo caption, with the day it was taken for the article:
+# "… 회의가 진행되고 있다. (제공: 충남도) ⓒ한빛일보(한빛뉴스) 2018.6.5". A date after a source's
+# credit ("[사진=충남도의회] 2020.11.18") or a file photo's ("청사 전경. 2023.10.01.") is not this.
+OUTLET_STAMP_DATE = re.compile(
+    r"(?:ⓒ|©)\s?(?:[가-힣]{1,8}(?:일보|신문|신보|뉴스|타임스|방송|미디어|저널|매일)|[A-Za-z][A-Za-z0-9]{1,15})"
+    r"(?:\s?\([^()\n]{1,20}\))?\s{1,3}(?P<date>" + PRINTED_DATE_TIME.pattern + r")\s*$"
+)
+
+
+def outlet_stamp_date(text: str) -> datetime | None:
+    """The date of the outlet's own stamp at the end of a caption line, or None."""
+    m = OUTLET_STAMP_DATE.search(text)
+    if m is None:
+        return None
+    printed = PRINTED_DATE_TIME.match(text, m.start("date"))
+    return parse_printed_date(printed) if printed else None
 
 
 def printed_date_line(text: str) -> bool:

@@ -8,7 +8,9 @@ and the agreement's partners, and judges relevance from the signals that fired.
 
 Rules of this module:
 
-- *Title*: a quoted name containing 계획 beats an unquoted one; among them, the one
+- *Title*: a national plan named as background (``국토교통부가 내놓은 제4차 스마트도시
+  종합계획(2024~2028년)``) is not the local plan: its name and years are set aside for the
+  title and the period. A quoted name containing 계획 beats an unquoted one; among them, the one
   with a phase or period (``제2기(2025-2029) …``) and a main-plan word (종합계획,
   기본계획, 마스터플랜, 스마트도시계획) wins. Trailing work words (``수립``, ``연구
   용역``) are cut. A name without the government's name gets it in front
@@ -20,7 +22,8 @@ Rules of this module:
   span gives in brackets (``향후 3년간(2024~2026년)``), else one year for an annual
   plan (``2025년 정보화시행계획``), else a range in a sentence about the plan (not one
   tied to another phase: ``제1기(2020-2024)``), else ``올해/내년부터 YYYY년까지``, else
-  the last year alone (``오는 2029년까지 운영할 스마트도시계획``), else the first year
+  the last year alone (``오는 2029년까지 운영할 스마트도시계획``, or the lead's ``충청남도가 …
+  2023년까지 1조8714억원을 들이기로``: the government's budget until a year), else the first year
   alone (``2021년부터 3년간``: no arithmetic from the span). The project's own records
   keep two resolved spans: ``내년부터 N년간`` (publication year + 1) and ``향후/앞으로
   N년간`` whose start is the publication year, or the next year when the article
@@ -66,6 +69,14 @@ NAME_WORD_END = re.compile(r"(?:촉진|특별시|혁신|기본|종합|도시|시
 ACTIVITY_PLAN = re.compile(
     r"(?<!종합)(?<!기본)(?<!추진)(?<!실행)(?<!발전)(?<!육성)(?<!촉진)(?<!시행)(?<!중장기)(?<!도시)(?<!정보화)(?<!대응)(?<!조성)(?<!구축)(?<!전환)(?<!혁신)\s?계획$"
 )
+# A national plan named as background: the government or a ministry that made it, then its name
+# and the years in brackets ("국토교통부가 내놓은 제4차 스마트도시 종합계획(2024~2028년)"). Its name,
+# phase and years are not the local plan's (the counts follow the same rule, extractors.counts).
+NATIONAL_PLAN = re.compile(
+    r"(?:정부|국가|과학기술정보통신부|과기정통부|국토교통부|국토부|행정안전부|행안부|산업통상자원부|산업부)"
+    r"(?:가|이|에서)?\s?(?:(?:내놓은|발표한|수립한|마련한|세운|확정한|추진하는|추진\s?중인)\s|의\s)"
+    rf"[‘'\"“]?[^.\n‘’'\"“”]{{0,30}}?{PLAN_END}[’'\"”]?(?:\s?\([^()\n]{{0,20}}\))?"
+)
 # A sentence set aside from the article's matter.
 ASIDE = re.compile(r"^\s?한편[,\s]")
 # A quoted plan name without a topic word: one compact name ("TNT2030플랜", "스마트 광주 2030 마스터플랜").
@@ -92,6 +103,13 @@ SPAN_YEARS = re.compile(
 UNTIL_ONLY = re.compile(r"(?<!부터\s)(?<!부터)(?<![\d~–-])((?:19|20)\d{2})\s?년?\s?까지")
 ANNUAL_TITLE = re.compile(r"^(?:[가-힣]{2,8}\s)?((?:19|20)\d{2})\s?년\s?(?!\d)")
 OTHER_PHASE_BEFORE = re.compile(r"제?\s?(\d{1,2})\s?기\s?\(?\s?$")
+# The lead that tells what the government will spend until a year: "충청남도가 … 2023년까지
+# 1조8714억원을 들이기로 했다". The government is the subject (not one field: "농생명 분야에는 …").
+GOVERNMENT_SUBJECT = re.compile(
+    rf"^\s?(?:\[[^\]]{{1,30}}\]\s?)?(?:[가-힣]{{1,10}}(?:특별자치도|특별자치시|광역시|특별시|도|시|군|구)|{REGION_SHORT})"
+    r"(?:\([^()]{0,20}\))?(?:가|이|는|은)\s"
+)
+BUDGET_UNTIL = re.compile(r"(?<![\d~–-])((?:19|20)\d{2})\s?년?\s?까지\s?(?:모두\s?|총\s?)?[\d,.조\s]{1,12}억\s?원?")
 MAX_PERIOD_YEARS = 20
 PLAN_MENTION = re.compile(r"계획|플랜|로드맵")
 PLAN_CONTENT = re.compile(r"비전|추진\s?방향|추진\s?전략")
@@ -169,6 +187,7 @@ def plan_title(passages: Passages, actor: Actor | None, quoted_only: bool = Fals
     whose text names plans only as provisions ("기본계획 수립 및 시행")."""
     candidates: list[TitleCandidate] = []
     for order, text in enumerate([passages.title, passages.subtitle, *passages.sentences]):
+        text = without_national_plans(text)
         if ASIDE.match(text):
             continue  # "한편 …": an aside about something else (an earlier term's plan)
         for q in QUOTED.finditer(text):
@@ -198,6 +217,13 @@ def plan_title(passages: Passages, actor: Actor | None, quoted_only: bool = Fals
         c.score += min(len(c.text), 40) / 100
     best = max(candidates, key=lambda c: c.score).text
     return _with_government(best, actor)
+
+
+def without_national_plans(text: str) -> str:
+    """``text`` with the names of national plans blanked out (same length, so positions hold)."""
+    if "부" not in text and "정부" not in text and "국가" not in text:
+        return text
+    return NATIONAL_PLAN.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _trim_unquoted(raw: str) -> str | None:
@@ -270,7 +296,7 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
         found = _year_range(title, phase)
         if found:
             return found
-    sentences = [passages.title, passages.subtitle, *passages.sentences]
+    sentences = [without_national_plans(s) for s in (passages.title, passages.subtitle, *passages.sentences)]
     for sentence in sentences:  # "향후 3년간(2024~2026년)": the span's years, whatever the sentence is about
         m = SPAN_YEARS.search(sentence)
         if m and 1 <= int(m.group(2)) - int(m.group(1)) <= MAX_PERIOD_YEARS:
@@ -292,6 +318,11 @@ def plan_period(title: str | None, passages: Passages, phase: int | None, publis
         m = UNTIL_ONLY.search(sentence)
         if m and PLAN_MENTION.search(sentence[max(0, m.start() - 30):m.end() + 30]) or m and find_count_groups(sentence):
             return None, int(m.group(1))  # "오는 2029년까지 운영할 스마트도시계획": the last year only
+    lead = passages.lead(1)
+    if lead and GOVERNMENT_SUBJECT.match(lead[0]):
+        m = BUDGET_UNTIL.search(lead[0])
+        if m and "부터" not in lead[0][max(0, m.start() - 12):m.start()]:
+            return None, int(m.group(1))  # the plan's budget until a year, told in the lead
     for sentence in about_plan:
         m = SPAN.search(sentence)
         if not m:

@@ -28,7 +28,13 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from extractors.dates import PRINTED_DATE_TIME, parse_printed_date, printed_date_line, printed_dates
+from extractors.dates import (
+    PRINTED_DATE_TIME,
+    outlet_stamp_date,
+    parse_printed_date,
+    printed_date_line,
+    printed_dates,
+)
 from extractors.outlets import is_outlet_name, outlet_for_domain, outlet_from_copyright, outlet_from_email
 
 # ---------------------------------------------------------------------------
@@ -407,6 +413,8 @@ def clean_page_text(text: str, title: str | None = None) -> ArticleParts:
     _read_trailer(walk, body_end)
     if not walk.published:
         _read_labelled_dates_above(walk, start)
+    if not walk.published:
+        _read_outlet_stamp(walk, body_end)
     _choose_published(walk)
     _choose_outlet(walk)
     if not parts.title and parts.paragraphs:
@@ -671,6 +679,15 @@ def _read_labelled_dates_above(walk: _Walk, title_end: int) -> None:
     for i in range(title_end):
         if walk.lines[i].kind == "date":
             walk.published += [(i, kind, when) for kind, when in dates_in_line(walk.lines[i].text) if kind != "plain"]
+
+
+def _read_outlet_stamp(walk: _Walk, body_end: int) -> None:
+    """No date line printed: the outlet's own stamp closing a photo caption dates the article."""
+    for i in range(body_end):
+        when = outlet_stamp_date(walk.lines[i].text)
+        if when is not None:
+            walk.published.append((i, "plain", when))
+            return
 
 
 def _choose_published(walk: _Walk) -> None:

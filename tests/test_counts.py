@@ -12,7 +12,7 @@ from planwatch.records import Counts
     "text, expected",
     [
         ("4대 전략·10대 과제·29개 사업 확정", Counts(4, 10, None, 29)),
-        ("3개 분야 12개 과제를 담았다", Counts(3, 12)),
+        ("3개 분야 12개 과제를 담았다", Counts(tasks=12)),  # fields are not counted, even beside tasks
         ("5대 추진전략, 20개 중점과제, 61개 세부사업으로 구성", Counts(5, 20, None, 61)),
         ("3대 전략방향과 8개 추진과제 및 24개 실행과제", Counts(3, 8, 24)),
         ("6개 전략 18개 세부 추진과제", Counts(6, None, 18)),
@@ -81,3 +81,44 @@ def test_national_counts_are_not_the_plans():
     counts, _ = plan_counts(["시는 정부가 발표한 10대 과제에 맞춰 3대 전략 9개 과제를 마련했다"])
     assert counts == Counts(3, 9)
     assert plan_counts(["새 정부 120대 국정과제에 반영됐다"])[0] == Counts()
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # fields beside tasks or projects are still fields
+        ("행정, 교육, 복지 등 7개 분야 21개 추진과제를 확정했다", Counts(tasks=21)),
+        ("4대 분야에서 52개 선도 사업을 벌인다", Counts(projects=52)),
+        # strategic goals are goals
+        ("안전도시, 녹색도시 등 4대 전략목표가 담겼다", Counts()),
+        ("4대 전략 구현", Counts(strategies=4)),
+        # numbers written as words, with their counter
+        ("안전, 성장, 포용 등 네 가지 핵심 전략을 세웠다", Counts(strategies=4)),
+        ("추진 전략은 다섯 가지로 정리된다", Counts(strategies=5)),
+        ("계획은 두 목표와 한 방향을 제시했다", Counts()),
+        # a count told after its word, with its breakdown in brackets, beside counts told before theirs
+        ("이 계획은 4대 전략으로 짜였다. 추진할 과제는 27개(기반 5개·확산 22개)다.", Counts(4, 27)),
+    ],
+)
+def test_counts_classes_of_real_reporting(text, expected):
+    counts, _ = plan_counts([text])
+    assert counts == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "부서마다 진행 중인 디지털 관련 40개 실천과제의 추진 상황을 점검했다.",
+        "현재 3개 분야에서 추진 중인 데이터 기반 사업은 25개 과제에 이른다.",
+    ],
+)
+def test_work_under_way_is_not_the_plans(text):
+    counts, previous = plan_counts([text])
+    assert counts == Counts() and previous is None
+
+
+def test_a_plan_under_way_keeps_its_counts():
+    counts, _ = plan_counts(["현재 추진 중인 스마트도시 기본계획은 3대 전략 12개 과제로 짜였다."])
+    assert counts == Counts(3, 12)
+    counts, _ = plan_counts(["시가 추진 중인 5대 전략 20개 과제를 점검했다."])
+    assert counts == Counts(5, 20)

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 import pytest
 
-from extractors.dates import find_dates, printed_date_line, printed_dates, resolve_day
+from extractors.dates import find_dates, outlet_stamp_date, printed_date_line, printed_dates, resolve_day
 
 PUB = date(2024, 9, 24)
 
@@ -95,3 +95,22 @@ def test_counters_and_mail_beside_a_date():
 def test_labels_printed_after_their_dates():
     assert printed_dates("2019.07.04 13:03 입력 | 2019.07.05 09:00 수정") == [
         ("published", datetime(2019, 7, 4, 13, 3)), ("modified", datetime(2019, 7, 5, 9, 0))]
+
+
+def test_the_outlets_stamp_closing_a_caption_dates_it():
+    caption = "3일 도청에서 위원회 첫 회의가 진행되고 있다. (제공: 한빛도) ⓒ한빛일보(한빛뉴스) 2019.3.4"
+    assert outlet_stamp_date(caption) == datetime(2019, 3, 4)
+    assert outlet_stamp_date("회의 장면. ⓒHanbitNews 2019.03.04") == datetime(2019, 3, 4)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "도의회 김하늘 의원[사진=도의회] 2020.11.18",  # a source's credit
+        "[한빛=뉴스] 정다운 기자 = 시청 본관 전경. 2023.10.01.",  # a file photo
+        "시장이 계획을 설명하고 있다. ⓒ정다운 기자",  # a reporter's credit, no date
+        "ⓒ 한빛일보 2019.3.4 무단전재 및 재배포 금지",  # not the end of a caption
+    ],
+)
+def test_dates_that_are_no_outlet_stamp(line):
+    assert outlet_stamp_date(line) is None

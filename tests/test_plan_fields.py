@@ -37,6 +37,17 @@ def test_plan_title(title, text, expected):
     assert title_of(title, text) == expected
 
 
+def test_a_national_plan_named_as_background_is_not_the_local_plan():
+    title = "한빛구, 자문위원회서 스마트도시 추진 상황 점검"
+    text = ("한빛구는 지난 23일 자문위원회 회의를 열었다고 밝혔다. 위원들은 국토교통부가 내놓은 "
+            "제4차 스마트도시 종합계획(2024~2028년)의 비전을 함께 살폈다.")
+    assert title_of(title, text) is None
+    assert period_of(title, text) == (None, None)
+    local = "한빛구는 국토교통부가 승인한 ‘한빛구 스마트도시계획(2025~2029)’을 공개했다고 밝혔다."
+    assert title_of("한빛구, 스마트도시계획 공개", local) == "한빛구 스마트도시계획"
+    assert period_of("한빛구, 스마트도시계획 공개", local) == (2025, 2029)
+
+
 def test_an_ordinance_names_plans_only_as_provisions():
     text = "조례안은 시장의 책무를 비롯해 인공지능산업 기본계획 수립 및 시행, 전문인력 양성 등을 담았다."
     assert title_of("한빛시의회, 인공지능산업 조례안 발의", text, quoted_only=True) is None
@@ -82,6 +93,15 @@ def test_period_only_as_stated(title, text, expected):
         (["위원회 출범", "위원회는 위원 25명 이내로 구성한다."], None),
         (["위원회 회의", "회의에는 위원 등 30여 명이 참석했다."], None),
         (["위원회 회의", "이날 회의에는 위원 12명이 참석했다."], None),
+        # composition with an adverb before its verb
+        (["위원회 새 진용", "임기가 끝나면서 위원회는 산·학·연 전문가 21명으로 다시 꾸려졌고, 2년간 활동한다."], 21),
+        # the members described by a relative clause
+        (["특별위 회의", "특별위는 데이터·인공지능 등에 밝은 전문가 24명이 모인 기구다."], 24),
+        # the members as the subject, the total as the predicate
+        (["자문위원회 위촉식", "위원은 산업계·학계·유관기관에서 고루 뽑은 17명이다."], 17),
+        # one kind of member among others named: not the total
+        (["위원회 출범", "부지사와 두 도의원, 민간 전문가 12명 등이 위원으로 참여한다."], None),
+        (["위원회 출범", "공동위원장에 부지사가 올랐고, 두 도의원과 민간 전문가 25명도 위원으로 합류했다."], None),
     ],
 )
 def test_committee_size_is_a_stated_total(sentences, expected):
@@ -133,3 +153,11 @@ def test_a_plan_named_only_in_an_aside_is_not_the_articles():
     text = ("한빛도는 제2기 4차산업혁명위원회 구성을 마쳤다고 20일 밝혔다. "
             "한편 2019년부터 활동한 제1기 위원회는 한빛도 4차 산업혁명 촉진 기본계획을 심의했다.")
     assert title_of("한빛도, 제2기 4차산업혁명위원회 꾸려", text) is None
+
+
+def test_the_governments_budget_until_a_year_in_the_lead():
+    title = "한빛도, ‘4차산업혁명 기본계획’ 수립…3년간 9000억 투입"
+    text = "한빛도가 4차 산업혁명 시대를 대비해 2026년까지 9000억원을 들이기로 했다. 도는 5일 기본계획을 수립했다고 밝혔다."
+    assert period_of(title, text) == (None, 2026)
+    field = "한빛도는 5일 기본계획을 수립했다고 밝혔다. 농생명 분야에는 2028년까지 1800억 원이 투입된다."
+    assert period_of(title, field) == (None, None)  # one field's budget, not the plan's

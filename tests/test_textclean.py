@@ -439,3 +439,14 @@ def test_labelled_date_above_the_title_when_none_follows():
     assert clean_text_capture(page).published == datetime(2021, 3, 2, 9, 15)
     clock = "2024-04-24 22:45 (수)\n" + page.split("\n", 1)[1]
     assert clean_text_capture(clock).published is None  # the site's clock, not the article's date
+
+
+def test_the_outlets_caption_stamp_dates_a_page_without_date_lines():
+    from extractors.textclean import clean_text_capture
+
+    body = ("한빛시, 스마트도시위원회 출범\n\n"
+            "5일 시청에서 위원회 첫 회의가 진행되고 있다. (제공: 한빛시) ⓒ한빛일보(한빛뉴스) 2019.3.5\n\n"
+            "한빛시가 스마트도시위원회를 꾸려 5일 첫 회의를 열었다. 위원회는 전문가 20명으로 짜였다.\n")
+    assert clean_text_capture(body).published == datetime(2019, 3, 5)
+    dated = body.replace("\n\n", "\n입력 2019.03.06 10:00\n\n", 1)
+    assert clean_text_capture(dated).published == datetime(2019, 3, 6, 10, 0)  # a date line wins
