@@ -23,22 +23,23 @@ from benchmarks.extraction_eval import (  # noqa: E402
     shared_scores,
 )
 
-# The scores the tune split reached (rounded down); raise them when the extraction improves.
+# The scores the tune split reached (rounded down); raise them when the extraction improves. Tune
+# is what the rules were written on; the check split is only measured (benchmarks/RESULTS.md).
 TUNE_FLOORS = {
     "relevance_precision": 1.0,
     "relevance_recall": 1.0,
     "relevance_f1": 1.0,
     "municipality": 1.0,
     "province": 1.0,
-    "event_type": 0.98,
-    "plan_title": 0.95,
-    "phase": 0.98,
-    "period": 0.98,
-    "vision": 0.98,
-    "counts": 0.97,
-    "previous_counts": 0.98,
-    "committee_size": 0.97,
-    "published": 0.95,
+    "event_type": 1.0,
+    "plan_title": 0.97,
+    "phase": 1.0,
+    "period": 1.0,
+    "vision": 1.0,
+    "counts": 1.0,
+    "previous_counts": 1.0,
+    "committee_size": 0.98,
+    "published": 1.0,
 }
 
 
