@@ -340,7 +340,9 @@ def test_forms_need_the_csrf_token_subscribing_is_rate_limited_and_pending_addre
     assert 'value="스마트시티"' in refused.text and '<option value="경기도" selected>' in refused.text  # kept
     statuses = []
     for i in range(3):
-        body = urlencode({"email": f"reader{i}@example.kr", "frequency": "daily", "language": "ko", "csrf": token})
+        fields = [("email", f"reader{i}@example.kr"), ("frequency", "daily"), ("language", "ko"), ("csrf", token)]
+        fields += [("families", "ai"), ("families", "digital")] if i == 0 else []  # the plan-family checkboxes
+        body = urlencode(fields)
         statuses.append(s.get("/subscribe", method="POST", data=body.encode(), headers=headers).status)
     assert statuses == [200, 200, 429]  # subscribe_per_hour = 3, the refused one counted
     other_site = {**headers, "Origin": "https://evil.example"}
@@ -353,6 +355,7 @@ def test_forms_need_the_csrf_token_subscribing_is_rate_limited_and_pending_addre
         with db.session(read_only=True) as session:
             pending = session.query(m.Subscriber).filter(m.Subscriber.email.like("reader%")).all()
             assert pending and all(p.state == "pending" and not p.active for p in pending)
+            assert {p.email: p.families for p in pending}["reader0@example.kr"] == ["ai", "digital"]
             assert not session.query(m.Delivery).filter(m.Delivery.subscriber_id.in_([p.id for p in pending])).count()
     finally:
         db.dispose()

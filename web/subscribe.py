@@ -62,6 +62,7 @@ def choices_from(form: Any) -> Choices:
         str(form.get("keywords") or ""),
         str(form.get("frequency") or "daily"),
         str(form.get("language") or "ko"),
+        [str(v) for v in form.getlist("families")],
     )
 
 
@@ -73,6 +74,7 @@ def initial_choices(request: Request) -> dict[str, Any]:
         "municipalities": [params["municipality"]] if params.get("municipality") else [],
         "events": [params[k] for k in ("event", "stage") if params.get(k)],
         "keywords": params.get("q", "").split(),
+        "families": [params["family"]] if params.get("family") else [],
         "frequency": "daily",
         "language": "ko",
     }
@@ -85,6 +87,7 @@ def posted_choices(form: Any) -> dict[str, Any]:
         "municipalities": [str(form.get("municipalities") or "")],
         "events": [str(v) for v in form.getlist("events")],
         "keywords": [str(form.get("keywords") or "")],
+        "families": [str(v) for v in form.getlist("families")],
         "frequency": str(form.get("frequency") or "daily"),
         "language": str(form.get("language") or "ko"),
     }
@@ -93,7 +96,8 @@ def posted_choices(form: Any) -> dict[str, Any]:
 def chosen_of(choices: Choices) -> dict[str, Any]:
     f = choices.filters
     return {"provinces": f.provinces, "municipalities": f.municipalities, "events": f.events,
-            "keywords": f.keywords, "frequency": choices.frequency, "language": choices.language}
+            "keywords": f.keywords, "families": f.families, "frequency": choices.frequency,
+            "language": choices.language}
 
 
 @router.get("/subscribe")

@@ -79,14 +79,15 @@ class Choices:
 
 
 def validate_choices(
-    provinces: list[str], municipalities: str, events: list[str], keywords: str, frequency: str, language: str
+    provinces: list[str], municipalities: str, events: list[str], keywords: str, frequency: str, language: str,
+    families: list[str] | None = None,
 ) -> Choices:
     if frequency not in WEB_FREQUENCIES:
         raise SubscriberError(f"unknown frequency {frequency!r} (expected one of: {', '.join(WEB_FREQUENCIES)})")
     if language not in ("ko", "en"):
         raise SubscriberError(f"unknown language {language!r} (expected ko or en)")
     filters = validate_filters(provinces, [municipalities] if municipalities else [], events,
-                               [keywords] if keywords else [])
+                               [keywords] if keywords else [], families or [])
     return Choices(filters, frequency, language)
 
 
@@ -107,7 +108,7 @@ def info(s: Subscriber) -> SubscriberInfo:
     return SubscriberInfo(
         s.id, s.email, s.state, s.active, s.frequency, s.language,
         SubscriberFilters(tuple(s.provinces or ()), tuple(s.municipalities or ()), tuple(s.events or ()),
-                          tuple(s.keywords or ())),
+                          tuple(s.keywords or ()), tuple(s.families or ())),
     )
 
 
@@ -116,6 +117,7 @@ def apply_choices(s: Subscriber, choices: Choices) -> None:
     s.municipalities = list(choices.filters.municipalities)
     s.events = list(choices.filters.events)
     s.keywords = list(choices.filters.keywords)
+    s.families = list(choices.filters.families)
     s.frequency = choices.frequency
     s.language = choices.language
 
