@@ -675,6 +675,26 @@ class Config(_Section):
     path: str | None = None  # where it was loaded from; None for the embedded defaults
 
     @model_validator(mode="after")
+    def _one_time_zone(self) -> Config:
+        """One zone for every time a person reads (status, logs' next runs, digests, outbox names).
+
+        ``service.timezone`` and ``digest.timezone`` are two names of it: one given alone sets
+        both; both given must agree.
+        """
+        digest_set = "timezone" in self.digest.model_fields_set
+        service_set = "timezone" in self.service.model_fields_set
+        if digest_set and service_set and self.digest.timezone != self.service.timezone:
+            raise ValueError(
+                f"digest.timezone ({self.digest.timezone}) and service.timezone ({self.service.timezone}) differ: "
+                "planwatch shows every time in one zone; set one of them, or both the same"
+            )
+        if digest_set and not service_set:
+            object.__setattr__(self, "service", self.service.model_copy(update={"timezone": self.digest.timezone}))
+        elif service_set and not digest_set:
+            object.__setattr__(self, "digest", self.digest.model_copy(update={"timezone": self.service.timezone}))
+        return self
+
+    @model_validator(mode="after")
     def _unique_names(self) -> Config:
         seen: set[str] = set()
         for s in self.source:

@@ -195,3 +195,18 @@ def test_keep_raw_days_beyond_ten_years_fails_sources_check(tmp_path: Path) -> N
     kept = subprocess.run([sys.executable, "-m", "planwatch", "--config", str(path), "sources", "--check"],
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert kept.returncode == 0, kept.stderr
+
+
+def test_one_time_zone_for_everything_a_person_reads(tmp_path: Path) -> None:
+    one = parse_config('[digest]\ntimezone = "Asia/Tokyo"\n', "planwatch.toml")
+    assert one.digest.timezone == one.service.timezone == "Asia/Tokyo"
+    other = parse_config('[service]\ntimezone = "UTC"\n', "planwatch.toml")
+    assert other.digest.timezone == other.service.timezone == "UTC"
+    both = parse_config('[digest]\ntimezone = "UTC"\n[service]\ntimezone = "UTC"\n', "planwatch.toml")
+    assert both.digest.timezone == "UTC"
+    path = tmp_path / "planwatch.toml"
+    path.write_text('[digest]\ntimezone = "Asia/Seoul"\n\n[service]\ntimezone = "UTC"\n', "utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path))
+    message = str(err.value)
+    assert "\n" not in message and "differ" in message and str(path) in message
