@@ -21,6 +21,8 @@ from planwatch.config import Config
 from storage.db import Database
 from web import admin, api, exports, pages, subscribe
 from web.desk import make_desk
+from web.subscribe import refuse_token
+from web.tokens import TokenError
 
 STATIC_DIR = Path(__file__).with_name("static")
 SECURITY_HEADERS: dict[str, str] = {
@@ -64,6 +66,11 @@ def create_app(config: Config, db: Database, outbox: Path | str, env: Mapping[st
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         return error_response(request, exc.status_code, str(exc.detail), dict(exc.headers or {}))
+
+    @app.exception_handler(TokenError)
+    async def token_error(request: Request, exc: TokenError) -> Response:  # a signed link that is not (or no longer) good
+        refused = refuse_token(exc)
+        return error_response(request, refused.status_code, str(refused.detail))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

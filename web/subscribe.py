@@ -37,7 +37,15 @@ def subscriptions(request: Request) -> Subscriptions:
 
 
 def refuse_token(exc: TokenError) -> HTTPException:
+    """A tampered or foreign link is 400, an expired one 410 (``web.app`` turns every TokenError into this)."""
     return HTTPException(status_code=410 if exc.expired else 400, detail=EXPIRED if exc.expired else INVALID)
+
+
+def found_or_gone(found: Any) -> Any:
+    """The subscriber a valid link names, or 404 when it was removed meanwhile."""
+    if found is None:
+        raise HTTPException(status_code=404, detail=GONE)
+    return found
 
 
 def form_page(d: Desk, request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
@@ -133,12 +141,7 @@ async def subscribe_post(request: Request) -> Response:
 @router.get("/confirm")
 def confirm_page(request: Request, token: str = "") -> Response:
     d = desk(request)
-    try:
-        found = subscriptions(request).subscriber("confirm", token)
-    except TokenError as exc:
-        raise refuse_token(exc) from None
-    if found is None:
-        raise HTTPException(status_code=404, detail=GONE)
+    found = found_or_gone(subscriptions(request).subscriber("confirm", token))
     return message_page(
         d, request, "구독 확인 · Confirm your subscription",
         f"{found.email} 주소로 소식을 받으려면 아래 단추를 누르세요. · Press the button to start receiving digests.",
@@ -152,12 +155,7 @@ async def confirm_post(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form)
     token = str(form.get("token") or "")
-    try:
-        found = subscriptions(request).confirm(token)
-    except TokenError as exc:
-        raise refuse_token(exc) from None
-    if found is None:
-        raise HTTPException(status_code=404, detail=GONE)
+    found = found_or_gone(subscriptions(request).confirm(token))
     manage = d.tokens.make("manage", found.id, found.email)
     return message_page(
         d, request, "구독이 확인되었습니다 · Subscription confirmed",
@@ -170,12 +168,7 @@ async def confirm_post(request: Request) -> Response:
 @router.get("/manage")
 def manage_page(request: Request, token: str = "") -> Response:
     d = desk(request)
-    try:
-        found = subscriptions(request).subscriber("manage", token)
-    except TokenError as exc:
-        raise refuse_token(exc) from None
-    if found is None:
-        raise HTTPException(status_code=404, detail=GONE)
+    found = found_or_gone(subscriptions(request).subscriber("manage", token))
     return form_page(d, request, "manage.html.j2", subscriber=found, token=token, notice=None, error=None,
                      chosen=chosen_of(Choices(found.filters, found.frequency, found.language)))
 
@@ -188,32 +181,26 @@ async def manage_post(request: Request) -> Response:
     token = str(form.get("token") or "")
     action = str(form.get("action") or "save")
     subs = subscriptions(request)
-    try:
-        if action == "unsubscribe":
-            subs.unsubscribe("manage", token)
-            return message_page(d, request, "구독을 해지했습니다 · Unsubscribed",
-                                "이 주소로는 더 이상 보내지 않습니다. · Nothing more will be sent to this address.",
-                                link=("/subscribe", "다시 구독하기 · Subscribe again"))
-        if action in ("pause", "resume"):
-            found = subs.set_paused(token, action == "pause")
-            notice = "일시 중지했습니다. · Paused." if action == "pause" else "다시 보냅니다. · Resumed."
-        elif action == "save":
-            try:
-                found = subs.update(token, choices_from(form))
-            except SubscriberError as exc:
-                current = subs.subscriber("manage", token)
-                if current is None:
-                    raise HTTPException(status_code=404, detail=GONE) from None
-                return form_page(d, request, "manage.html.j2", status_code=400, subscriber=current, token=token,
-                                 notice=None, error=str(exc),
-                                 chosen=chosen_of(Choices(current.filters, current.frequency, current.language)))
-            notice = "저장했습니다. · Saved."
-        else:
-            raise HTTPException(status_code=400, detail=f"unknown action {action[:20]!r}")
-    except TokenError as exc:
-        raise refuse_token(exc) from None
-    if found is None:
-        raise HTTPException(status_code=404, detail=GONE)
+    if action == "unsubscribe":
+        subs.unsubscribe("manage", token)
+        return message_page(d, request, "구독을 해지했습니다 · Unsubscribed",
+                            "이 주소로는 더 이상 보내지 않습니다. · Nothing more will be sent to this address.",
+                            link=("/subscribe", "다시 구독하기 · Subscribe again"))
+    if action in ("pause", "resume"):
+        found = subs.set_paused(token, action == "pause")
+        notice = "일시 중지했습니다. · Paused." if action == "pause" else "다시 보냅니다. · Resumed."
+    elif action == "save":
+        try:
+            found = subs.update(token, choices_from(form))
+        except SubscriberError as exc:
+            current = found_or_gone(subs.subscriber("manage", token))
+            return form_page(d, request, "manage.html.j2", status_code=400, subscriber=current, token=token,
+                             notice=None, error=str(exc),
+                             chosen=chosen_of(Choices(current.filters, current.frequency, current.language)))
+        notice = "저장했습니다. · Saved."
+    else:
+        raise HTTPException(status_code=400, detail=f"unknown action {action[:20]!r}")
+    found = found_or_gone(found)
     return form_page(d, request, "manage.html.j2", subscriber=found, token=token, notice=notice, error=None,
                      chosen=chosen_of(Choices(found.filters, found.frequency, found.language)))
 
@@ -221,10 +208,7 @@ async def manage_post(request: Request) -> Response:
 @router.get("/unsubscribe")
 def unsubscribe_page(request: Request, token: str = "") -> Response:
     d = desk(request)
-    try:
-        found = subscriptions(request).subscriber("unsubscribe", token)
-    except TokenError as exc:
-        raise refuse_token(exc) from None
+    found = subscriptions(request).subscriber("unsubscribe", token)
     if found is None:
         return message_page(d, request, "구독을 해지했습니다 · Unsubscribed", GONE)
     return message_page(
@@ -239,9 +223,6 @@ def unsubscribe_page(request: Request, token: str = "") -> Response:
 def unsubscribe_post(request: Request, token: str = "") -> Response:
     """RFC 8058 one-click: the mail client POSTs ``List-Unsubscribe=One-Click`` to the header's URL."""
     d = desk(request)
-    try:
-        subscriptions(request).unsubscribe("unsubscribe", token)
-    except TokenError as exc:
-        raise refuse_token(exc) from None
+    subscriptions(request).unsubscribe("unsubscribe", token)
     return message_page(d, request, "구독을 해지했습니다 · Unsubscribed",
                         "이 주소로는 더 이상 보내지 않습니다. · Nothing more will be sent to this address.")
