@@ -37,6 +37,14 @@ STAGE_LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# The plan families of extractors.topics, as a reader names them.
+FAMILY_LABELS: dict[str, dict[str, str]] = {
+    "ko": {"4ir": "4차 산업혁명", "smart_city": "스마트도시", "digital": "디지털 전환", "ai": "인공지능",
+           "informatization": "정보화"},
+    "en": {"4ir": "4IR", "smart_city": "smart city", "digital": "digital", "ai": "AI",
+           "informatization": "informatization"},
+}
+
 COUNT_FIELDS: tuple[str, ...] = ("strategies", "tasks", "action_tasks", "projects")
 
 COUNT_LABELS: dict[str, dict[str, str]] = {

@@ -27,7 +27,7 @@ from jinja2 import (
 )
 from markupsafe import Markup
 
-from alerts.digest import Digest, http_url
+from alerts.digest import Digest, http_url, shorten
 from alerts.labels import labels_for
 from alerts.subscribers import clean_text
 
@@ -68,12 +68,8 @@ def without_display_tricks(value: object) -> object:
     if isinstance(value, Markup):
         return Markup(str(value).translate(DISPLAY_TRICKS))
     if isinstance(value, str):
-        return bounded(value).translate(DISPLAY_TRICKS)
+        return shorten(value, FIELD_CHARS).translate(DISPLAY_TRICKS)
     return value
-
-
-def bounded(text: str, limit: int = FIELD_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _autoescape(name: str | None) -> bool:

@@ -19,23 +19,15 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from alerts.digest import format_value, http_url
-from alerts.labels import FIELD_LABELS, STAGE_LABELS, stage_label
+from alerts.labels import FAMILY_LABELS, FIELD_LABELS, STAGE_LABELS, stage_label
 from alerts.render import without_display_tricks
+from extractors.topics import FAMILY_NAMES
 from planwatch.config import Config
 from storage.db import Database
 from web.tokens import Tokens, tokens_for
 
 ENV_ADMIN_TOKEN = "PLANWATCH_ADMIN_TOKEN"
 MIN_ADMIN_TOKEN = 16
-
-FAMILY_LABELS: dict[str, str] = {
-    "4ir": "4차 산업혁명 · 4IR",
-    "smart_city": "스마트도시 · smart city",
-    "digital": "디지털 전환 · digital",
-    "ai": "인공지능 · AI",
-    "informatization": "정보화 · informatization",
-}
-
 
 def stage_text(code: str | None) -> str:
     """``plan_adopted`` → ``확정 · plan adopted`` (Korean with the digest's English)."""
@@ -52,7 +44,9 @@ def field_text(name: str) -> str:
 
 
 def family_text(code: str | None) -> str:
-    return FAMILY_LABELS.get(code or "", code or "–")
+    """``smart_city`` → ``스마트도시 · smart city``; a family of the user's own keeps its name."""
+    ko, en = FAMILY_LABELS["ko"].get(code or ""), FAMILY_LABELS["en"].get(code or "")
+    return f"{ko} · {en}" if ko and en else (code or "–")
 
 
 @dataclass
@@ -78,7 +72,7 @@ class Desk:
             family_text=family_text,
             field_text=field_text,
             stage_codes=tuple(STAGE_LABELS["ko"]),
-            family_codes=tuple(FAMILY_LABELS),
+            family_codes=FAMILY_NAMES,
         )
         env.filters["http_url"] = http_url
         env.filters["value_text"] = lambda value: format_value(value, "ko")
